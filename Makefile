@@ -1,0 +1,125 @@
+# harness — non-recursive GNU make build.
+#
+#   make                 release build, binary at bin/harness (a link into build/release/)
+#   make debug|asan      other variants, each in build/<variant>/
+#   make test            build and run every unit and end-to-end test (release)
+#   make asan            the same tests under AddressSanitizer + UBSan
+#   make check           test + asan
+#   make install         PREFIX=/usr/local DESTDIR=
+#   WERROR=1             warnings are errors (CI sets it)
+
+VARIANT ?= release
+BUILD   := build/$(VARIANT)
+PREFIX  ?= /usr/local
+DESTDIR ?=
+
+PKGS      := yaml-0.1 libcurl libgit2 jansson libpcre2-8
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_CFLAGS := $(shell pkg-config --cflags cmocka 2>/dev/null)
+CMOCKA_LIBS   := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+CC ?= cc
+WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
+        -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+GIT_REV := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -Iinclude $(WARN) $(PKG_CFLAGS) \
+               -DHARNESS_VERSION='"$(VERSION)"' -DHARNESS_REVISION='"$(GIT_REV)"' \
+               -MMD -MP
+ifeq ($(VARIANT),debug)
+VCFLAGS  := -O0 -g3
+VLDFLAGS :=
+else ifeq ($(VARIANT),asan)
+VCFLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+            -fno-sanitize-recover=undefined -DARENA_DEBUG
+VLDFLAGS := -fsanitize=address,undefined
+else
+VCFLAGS  := -O2 -g
+VLDFLAGS :=
+endif
+
+ALL_CFLAGS  = $(BASE_CFLAGS) $(VCFLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(VLDFLAGS) $(LDFLAGS)
+LIBS        = $(PKG_LIBS) -lm
+
+CMD_SRCS  := harness/main.c $(wildcard harness/cmd_*.c) $(wildcard harness/cli_*.c)
+LIB_SRCS  := $(filter-out $(CMD_SRCS),$(wildcard harness/*.c))
+TEST_SRCS := $(wildcard tests/unit/test_*.c)
+SUP_SRCS  := $(wildcard tests/support/*.c)
+BENCH_SRCS := $(wildcard bench/*.c)
+
+LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+CMD_OBJS  := $(CMD_SRCS:%.c=$(BUILD)/obj/%.o)
+TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+SUP_BINS  := $(SUP_SRCS:tests/support/%.c=$(BUILD)/support/%)
+LIBHARNESS := $(BUILD)/libharness.a
+BIN       := $(BUILD)/harness
+
+.PHONY: all debug release asan asan-build test check install clean tests fuzz
+.DEFAULT_GOAL := all
+
+all: $(BIN) bin/harness
+
+bin/harness: $(BIN)
+	@mkdir -p bin
+	@ln -sfn ../$(BIN) bin/harness
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIBHARNESS): $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(CMD_OBJS) $(LIBHARNESS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(CMD_OBJS) $(LIBHARNESS) $(LIBS)
+
+$(BUILD)/tests/%.o: tests/unit/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIBHARNESS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBHARNESS) $(LIBS) $(CMOCKA_LIBS)
+
+# Support programs: fault fixtures, test servers. Built without sanitizers'
+# leak checks mattering (they are members, not the harness).
+$(BUILD)/support/%: tests/support/%.c $(LIBHARNESS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBHARNESS) $(LIBS)
+
+tests: $(BIN) $(TEST_BINS) $(SUP_BINS)
+
+test: tests
+	@scripts/run-tests.sh $(BUILD)
+
+check: test asan
+
+debug:
+	@$(MAKE) --no-print-directory VARIANT=debug all
+
+release:
+	@$(MAKE) --no-print-directory VARIANT=release all
+
+asan-build:
+	@$(MAKE) --no-print-directory VARIANT=asan tests
+
+asan: asan-build
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:strict_string_checks=1 \
+	 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	 scripts/run-tests.sh build/asan
+
+install: $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/harness
+
+clean:
+	rm -rf build bin
+
+-include $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d) $(TEST_BINS:=.d) $(SUP_BINS:=.d)
