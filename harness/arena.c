@@ -26,6 +26,10 @@ void arena_init(struct arena *a)
 #ifdef ARENA_DEBUG
 void *arena_alloc(struct arena *a, size_t size)
 {
+	/* without this check sizeof(*b) + size wraps and a tiny block is
+	 * handed out for an impossible request (arena_alloc_array overflow) */
+	if (size > SIZE_MAX - sizeof(struct arena_block))
+		xmalloc(SIZE_MAX); /* aborts */
 	struct arena_block *b = xcalloc(1, sizeof(*b) + size);
 	b->size = b->used = size;
 	b->next = a->head;
@@ -75,7 +79,7 @@ void *arena_alloc_array(struct arena *a, size_t n, size_t size)
 
 char *arena_strndup(struct arena *a, const char *s, size_t n)
 {
-	char *p = arena_alloc(a, n + 1);
+	char *p = arena_alloc(a, n == SIZE_MAX ? SIZE_MAX : n + 1); /* SIZE_MAX aborts */
 	if (n)
 		memcpy(p, s, n);
 	p[n] = '\0';

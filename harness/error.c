@@ -20,9 +20,13 @@ int error_vset(struct error *err, enum error_code code, const char *fmt, va_list
 {
 	if (!err)
 		return -1;
+	/* format first: the arguments may point into err itself, as in
+	 * error_set(err, c, "%s: %s", path, err->message) */
+	char msg[ERROR_MSG_MAX];
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	error_clear(err);
 	err->code = code;
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	memcpy(err->message, msg, sizeof(msg));
 	return -1;
 }
 
@@ -39,15 +43,21 @@ int error_at(struct error *err, enum error_code code, const struct srcloc *loc, 
 {
 	if (!err)
 		return -1;
+	/* loc->file may be err->file itself (re-raising at the same place) */
+	char file[ERROR_FILE_MAX] = "";
+	unsigned line = 0, col = 0;
+	if (loc) {
+		snprintf(file, sizeof(file), "%s", loc->file ? loc->file : "");
+		line = loc->line;
+		col = loc->col;
+	}
 	va_list ap;
 	va_start(ap, fmt);
 	error_vset(err, code, fmt, ap);
 	va_end(ap);
-	if (loc) {
-		snprintf(err->file, sizeof(err->file), "%s", loc->file ? loc->file : "");
-		err->line = loc->line;
-		err->col = loc->col;
-	}
+	memcpy(err->file, file, sizeof(file));
+	err->line = line;
+	err->col = col;
 	return -1;
 }
 
@@ -90,6 +100,8 @@ void error_prefix(struct error *err, const char *fmt, ...)
 
 int error_exit_code(const struct error *err)
 {
+	if (!err)
+		return 0;
 	switch (err->code) {
 	case ERROR_NONE: return 0;
 	case ERROR_USAGE:

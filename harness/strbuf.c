@@ -1,6 +1,7 @@
 /* strbuf: growable byte buffer with a ceiling. */
 #include "harness/strbuf.h"
 #include "harness/alloc.h"
+#include "harness/ident.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -68,8 +69,16 @@ bool strbuf_add(struct strbuf *sb, const void *data, size_t len)
 	size_t room = sb->max > sb->len ? sb->max - sb->len : 0;
 	size_t take = len < room ? len : room;
 	if (take) {
-		strbuf_grow(sb, take);
-		memcpy(sb->buf + sb->len, data, take);
+		/* data may point into sb->buf itself, which grow can move */
+		uintptr_t d = (uintptr_t)data, b = (uintptr_t)sb->buf;
+		if (sb->alloc && d >= b && d < b + sb->alloc) {
+			size_t off = (size_t)(d - b);
+			strbuf_grow(sb, take);
+			data = sb->buf + off;
+		} else {
+			strbuf_grow(sb, take);
+		}
+		memmove(sb->buf + sb->len, data, take);
 		sb->len += take;
 		sb->buf[sb->len] = '\0';
 	}
@@ -128,13 +137,28 @@ void strbuf_add_json_string(struct strbuf *sb, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	strbuf_addch(sb, '"');
-	size_t start = 0;
-	for (size_t i = 0; i < n; i++) {
+	size_t start = 0, i = 0;
+	while (i < n) {
 		unsigned char c = (unsigned char)s[i];
-		if (c >= 0x20 && c != '"' && c != '\\')
+		if (c >= 0x80) {
+			/* member output is arbitrary bytes; the report must stay
+			 * valid JSON, so ill-formed UTF-8 becomes U+FFFD */
+			size_t len = utf8_decode(s + i, n - i, NULL);
+			if (len) {
+				i += len;
+				continue;
+			}
+			strbuf_add(sb, s + start, i - start);
+			strbuf_addstr(sb, "\\ufffd");
+			start = ++i;
 			continue;
+		}
+		if (c >= 0x20 && c != '"' && c != '\\') {
+			i++;
+			continue;
+		}
 		strbuf_add(sb, s + start, i - start);
-		start = i + 1;
+		start = ++i;
 		switch (c) {
 		case '"': strbuf_addstr(sb, "\\\""); break;
 		case '\\': strbuf_addstr(sb, "\\\\"); break;
@@ -149,40 +173,71 @@ void strbuf_add_json_string(struct strbuf *sb, const char *s, size_t n)
 		}
 		}
 	}
-	strbuf_add(sb, s + start, n - start);
+	if (n > start)
+		strbuf_add(sb, s + start, n - start);
 	strbuf_addch(sb, '"');
 }
 
 void strbuf_add_xml(struct strbuf *sb, const char *s, size_t n)
 {
-	size_t start = 0;
-	for (size_t i = 0; i < n; i++) {
+	size_t start = 0, i = 0;
+	while (i < n) {
 		const char *rep = NULL;
-		switch (s[i]) {
+		size_t skip = 1;
+		unsigned char c = (unsigned char)s[i];
+		uint32_t cp;
+		switch (c) {
 		case '&': rep = "&amp;"; break;
 		case '<': rep = "&lt;"; break;
 		case '>': rep = "&gt;"; break;
 		case '"': rep = "&quot;"; break;
 		case '\'': rep = "&#39;"; break;
 		default:
-			/* control characters other than tab/newline are not
-			 * allowed in XML 1.0: replace them */
-			if ((unsigned char)s[i] < 0x20 && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
+			if (c >= 0x80) {
+				/* XML 1.0 forbids ill-formed UTF-8 and U+FFFE/U+FFFF */
+				skip = utf8_decode(s + i, n - i, &cp);
+				if (skip == 0 || cp == 0xFFFE || cp == 0xFFFF) {
+					rep = "\xEF\xBF\xBD";
+					if (skip == 0)
+						skip = 1;
+				}
+			} else if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+				/* control characters other than tab/newline are not
+				 * allowed in XML 1.0: replace them */
 				rep = "\xEF\xBF\xBD";
+			}
 		}
-		if (!rep)
+		if (!rep) {
+			i += skip;
 			continue;
+		}
 		strbuf_add(sb, s + start, i - start);
 		strbuf_addstr(sb, rep);
-		start = i + 1;
+		i += skip;
+		start = i;
 	}
-	strbuf_add(sb, s + start, n - start);
+	if (n > start)
+		strbuf_add(sb, s + start, n - start);
 }
 
 void strbuf_setlen(struct strbuf *sb, size_t len)
 {
-	if (len > sb->len)
-		len = sb->len;
+	/*
+	 * Growing is allowed within the allocation, for the pattern
+	 *   strbuf_grow(sb, n); k = read(fd, sb->buf + sb->len, n);
+	 *   strbuf_setlen(sb, sb->len + k);
+	 * and the ceiling still holds: bytes past max count as dropped.
+	 */
+	if (len > sb->len) {
+		size_t room = sb->alloc ? sb->alloc - 1 : 0;
+		if (len > room)
+			len = room;
+		if (len > sb->max) {
+			sb->truncated = true;
+			sb->dropped += len - (sb->max > sb->len ? sb->max : sb->len);
+			len = sb->max > sb->len ? sb->max : sb->len;
+		}
+	}
 	sb->len = len;
 	if (sb->alloc)
 		sb->buf[len] = '\0';

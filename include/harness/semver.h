@@ -36,5 +36,10 @@ struct semver_range; /* opaque, malloc'd */
 int semver_range_parse(const char *s, struct semver_range **out, struct error *err);
 bool semver_range_match(const struct semver_range *r, const struct semver *v);
 void semver_range_free(struct semver_range *r);
+/*
+ * semver_range_format: the desugared range, comparator sets joined by
+ * " || " ("^1.2" -> ">=1.2.0 <2.0.0-0"); for messages and tests.
+ */
+void semver_range_format(const struct semver_range *r, char *buf, size_t size);
 
 #endif

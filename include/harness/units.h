@@ -12,9 +12,11 @@
  * Durations carry a unit: ns us ms s m h, optionally compound ("1m30s"),
  * optionally fractional ("1.5s"). A bare number is an error (unit required),
  * except "0". Result in nanoseconds; values beyond INT64_MAX ns are errors.
- * Sizes: B, KB/MB/GB (10^3 multiples), KiB/MiB/GiB/TiB (2^10 multiples),
- * or a bare integer meaning bytes. Rates: "<number>/s", "/m", "/h" -> per
- * second as double, > 0.
+ * ("µs" is read as "us"; fractions below 1ns are truncated.)
+ * Sizes: B, KB/MB/GB/TB (10^3 multiples, "kB" too), KiB/MiB/GiB/TiB (2^10
+ * multiples), or a bare integer meaning bytes; with a unit above B the
+ * number may have a fraction ("1.5GiB", truncated to whole bytes).
+ * Rates: "<number>/s", "/m", "/h" -> per second as double, > 0.
  * Each parse returns 0 or -1 with err->message saying what was expected
  * (no position: the caller adds it).
  */
