@@ -61,7 +61,7 @@ SUP_BINS  := $(SUP_SRCS:tests/support/%.c=$(BUILD)/support/%)
 LIBHARNESS := $(BUILD)/libharness.a
 BIN       := $(BUILD)/harness
 
-.PHONY: all debug release asan asan-build test check install clean tests fuzz
+.PHONY: all debug release asan asan-build test check install clean tests fuzz deps demo
 .DEFAULT_GOAL := all
 
 all: $(BIN) bin/harness
@@ -96,8 +96,18 @@ $(BUILD)/support/%: tests/support/%.c $(LIBHARNESS)
 
 tests: $(BIN) $(TEST_BINS) $(SUP_BINS)
 
-test: tests
+# `make test` and `make demo` work on a fresh Debian machine: packages first,
+# then a fresh make that sees their pkg-config flags.
+deps:
+	@scripts/install-deps.sh
+
+test: deps
+	@$(MAKE) --no-print-directory tests
 	@scripts/run-tests.sh $(BUILD)
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/demo.sh
 
 check: test asan
 
@@ -107,7 +117,7 @@ debug:
 release:
 	@$(MAKE) --no-print-directory VARIANT=release all
 
-asan-build:
+asan-build: deps
 	@$(MAKE) --no-print-directory VARIANT=asan tests
 
 asan: asan-build

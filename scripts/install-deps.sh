@@ -8,7 +8,7 @@ pkgs=(
 	libyaml-dev libcurl4-openssl-dev libgit2-dev libjansson-dev libpcre2-dev
 	libcmocka-dev
 	# tests: schema validation, JUnit/TAP consumers, timeouts
-	python3 python3-jsonschema libxml2-utils perl coreutils procps bc
+	python3 python3-jsonschema python3-yaml libxml2-utils perl coreutils procps
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -19,7 +19,7 @@ failures=()
 
 run_one() { # name, command...
 	local name=$1; shift
-	local out="$log/$name.out"
+	local out="$log/${name//\//_}.out"
 	timeout -k 10 900 "$@" >"$out" 2>&1
 	local rc=$?
 	local p f s
@@ -55,6 +55,7 @@ for t in "$build"/tests/test_*; do
 done
 for t in tests/e2e/*.sh; do
 	[ -f "$t" ] || continue
+	[ "$(basename "$t")" = lib.sh ] && continue
 	name=e2e/$(basename "$t" .sh)
 	[ -n "$filter" ] && [[ "$name" != *$filter* ]] && continue
 	run_one "$name" bash "$t"

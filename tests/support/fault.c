@@ -11,6 +11,7 @@
 
 /*
  *   fault echo              copy stdin to stdout (raw read/write, no buffering)
+ *   fault cat FILE          copy FILE to stdout
  *   fault hang              sleep forever
  *   fault crash             die of SIGSEGV
  *   fault abort             abort()
@@ -210,6 +211,20 @@ int main(int argc, char **argv)
 	const char *mode = argv[1], *arg = argc > 2 ? argv[2] : NULL;
 	if (!strcmp(mode, "echo"))
 		return do_echo();
+	if (!strcmp(mode, "cat")) {
+		/* cat FILE: copy a file to stdout (exec cases with `files:`) */
+		FILE *f = arg ? fopen(arg, "rb") : NULL;
+		if (!f) {
+			fprintf(stderr, "fault: cannot open '%s'\n", arg ? arg : "");
+			return 1;
+		}
+		char buf[8192];
+		size_t n;
+		while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+			fwrite(buf, 1, n, stdout);
+		fclose(f);
+		return 0;
+	}
 	if (!strcmp(mode, "hang"))
 		sleep_forever();
 	if (!strcmp(mode, "crash")) {

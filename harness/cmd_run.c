@@ -1,0 +1,490 @@
+/* cmd_run: `harness run` — plan, execute, write the report formats, print the console summary. */
+#include "cli.h"
+
+#include "harness/alloc.h"
+#include "harness/model.h"
+#include "harness/plan.h"
+#include "harness/report.h"
+#include "harness/report_render.h"
+#include "harness/run.h"
+#include "harness/strbuf.h"
+#include "harness/units.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+	run_wake();
+}
+
+struct console {
+	bool tty, color, quiet, verbose;
+	FILE *out;
+	size_t failures_shown;
+};
+
+#define MAX_LIST 64
+
+struct list {
+	const char *items[MAX_LIST];
+	size_t n;
+};
+
+static int list_add(struct list *l, const char *s, const char *what)
+{
+	if (l->n >= MAX_LIST) {
+		fprintf(stderr, "harness: run: too many %s filters (max %d)\n", what, MAX_LIST);
+		return -1;
+	}
+	l->items[l->n++] = s;
+	return 0;
+}
+
+static const char *color(const struct console *c, const char *code)
+{
+	return c->color ? code : "";
+}
+
+static void clear_progress(struct console *c)
+{
+	if (c->tty)
+		fputs("\r\033[K", stderr);
+}
+
+static void print_result(struct console *c, const struct plan_item *it, const json_t *res)
+{
+	const char *outcome = json_string_value(json_object_get(res, "outcome"));
+	bool bad = !strcmp(outcome, "fail") || !strcmp(outcome, "error") ||
+		   !strcmp(outcome, "xpass") || !strcmp(outcome, "harness-error");
+	if (!bad && !c->verbose)
+		return;
+	if (c->quiet && !bad)
+		return;
+	clear_progress(c);
+	const char *label = !strcmp(outcome, "pass")    ? "PASS"
+			    : !strcmp(outcome, "fail")  ? "FAIL"
+			    : !strcmp(outcome, "error") ? "ERROR"
+			    : !strcmp(outcome, "skip")  ? "SKIP"
+			    : !strcmp(outcome, "xfail") ? "XFAIL"
+			    : !strcmp(outcome, "xpass") ? "XPASS"
+							: "HARNESS-ERROR";
+	const char *col = bad ? "\033[1;31m" : "\033[32m";
+	fprintf(c->out, "%s%s%s %s %s/%s", color(c, col), label, color(c, "\033[0m"), it->member->id,
+		it->suite->id, it->tc ? it->tc->id : it->workload->id);
+	/* the requirements it covers, with their levels */
+	const struct spec *sp = it->suite->spec;
+	const char **covers = it->tc ? it->tc->covers : it->workload->covers;
+	size_t ncovers = it->tc ? it->tc->ncovers : it->workload->ncovers;
+	if (ncovers) {
+		fputs("  (", c->out);
+		for (size_t i = 0; i < ncovers; i++) {
+			const struct requirement *r = sp ? spec_find_requirement(sp, covers[i]) : NULL;
+			fprintf(c->out, "%s%s %s", i ? ", " : "", covers[i], r ? level_name(r->level) : "?");
+		}
+		fputc(')', c->out);
+	}
+	fputc('\n', c->out);
+	const char *msg = json_string_value(json_object_get(res, "message"));
+	if (msg && *msg) {
+		/* indent every line of the message */
+		const char *p = msg;
+		while (*p) {
+			const char *nl = strchr(p, '\n');
+			size_t len = nl ? (size_t)(nl - p) : strlen(p);
+			fprintf(c->out, "    %.*s\n", (int)len, p);
+			p += len + (nl ? 1 : 0);
+		}
+	}
+	const char *repro = json_string_value(json_object_get(res, "reproduce"));
+	if (repro && bad)
+		fprintf(c->out, "    %sreproduce:%s %s\n", color(c, "\033[2m"), color(c, "\033[0m"), repro);
+	fflush(c->out);
+}
+
+static void print_progress(struct console *c, const struct run_progress *p)
+{
+	if (!c->tty || c->quiet)
+		return;
+	char eta[32] = "";
+	if (p->done && p->done < p->total) {
+		int64_t per = p->elapsed_ns / (int64_t)p->done;
+		duration_format(per * (int64_t)(p->total - p->done) / 1000000000 * 1000000000, eta,
+				sizeof(eta));
+	}
+	size_t bad = p->counts[OUTCOME_FAIL] + p->counts[OUTCOME_ERROR] + p->counts[OUTCOME_XPASS] +
+		     p->counts[OUTCOME_HARNESS_ERROR];
+	fprintf(stderr, "\r\033[K[%zu/%zu] %zu failing%s%s", p->done, p->total, bad, *eta ? "  ETA " : "",
+		eta);
+	fflush(stderr);
+}
+
+static void on_result(void *ctx, const struct plan_item *it, const json_t *res,
+		      const struct run_progress *p)
+{
+	struct console *c = ctx;
+	print_result(c, it, res);
+	print_progress(c, p);
+}
+
+static int mkdir_p(const char *path, struct error *err)
+{
+	char *p = xstrdup(path);
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0755) < 0 && errno != EEXIST) {
+			error_errno(err, "cannot create directory '%s'", p);
+			free(p);
+			return -1;
+		}
+		*s = '/';
+	}
+	int rc = 0;
+	if (mkdir(p, 0755) < 0 && errno != EEXIST)
+		rc = error_errno(err, "cannot create directory '%s'", p);
+	free(p);
+	return rc;
+}
+
+static void make_run_id(char *buf, size_t size)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	char ts[32];
+	strftime(ts, sizeof(ts), "%Y%m%d-%H%M%S", &tm);
+	unsigned r = (unsigned)(clock_mono_ns() ^ (int64_t)getpid() * 2654435761u) & 0xffff;
+	snprintf(buf, size, "%s-%04x", ts, r);
+}
+
+/* Writers by format name; each renders from the report JSON, never from live state. */
+static int write_format(const char *dir, const char *fmt, const json_t *report, struct error *err)
+{
+	if (!strcmp(fmt, "json")) {
+		char *path = xasprintf("%s/report.json", dir);
+		int rc = report_write_atomic(path, report, err);
+		free(path);
+		return rc;
+	}
+	enum report_render_format rf;
+	if (report_render_format_parse(fmt, &rf) < 0)
+		return error_set(err, ERROR_USAGE, "unknown format '%s' (json, junit, tap, md)", fmt);
+	static const char *const names[REPORT_RENDER__COUNT] = {
+		[REPORT_RENDER_JUNIT] = "junit.xml",
+		[REPORT_RENDER_TAP] = "report.tap",
+		[REPORT_RENDER_MARKDOWN] = "summary.md",
+	};
+	struct strbuf sb = STRBUF_INIT;
+	int rc = report_render(&sb, rf, report, NULL, err);
+	if (rc == 0) {
+		char *path = xasprintf("%s/%s", dir, names[rf]);
+		rc = write_file_atomic(path, sb.buf, sb.len, err);
+		free(path);
+	}
+	strbuf_release(&sb);
+	return rc;
+}
+
+static int check_formats(const char *formats, struct error *err)
+{
+	char *copy = xstrdup(formats), *save = NULL;
+	int rc = 0;
+	for (char *f = strtok_r(copy, ",", &save); f; f = strtok_r(NULL, ",", &save))
+		if (strcmp(f, "json") && strcmp(f, "junit") && strcmp(f, "tap") && strcmp(f, "md")) {
+			rc = error_set(err, ERROR_USAGE, "unknown format '%s' (json, junit, tap, md)", f);
+			break;
+		}
+	free(copy);
+	return rc;
+}
+
+static void print_summary(struct console *c, const json_t *report, const char *dir)
+{
+	json_t *s = json_object_get(report, "summary");
+#define N(k) (long long)json_integer_value(json_object_get(s, k))
+	json_t *verdicts = json_object_get(report, "verdicts");
+	size_t i;
+	json_t *v;
+	if (!c->quiet && json_array_size(verdicts)) {
+		fprintf(c->out, "\nverdicts (claimed profiles):\n");
+		json_array_foreach(verdicts, i, v) {
+			if (!json_is_true(json_object_get(v, "claimed")))
+				continue;
+			json_t *must = json_object_get(v, "must");
+			bool ok = json_is_true(json_object_get(v, "conforms"));
+			fprintf(c->out, "  %-24s %-24s %-12s %s%s%s  MUST %lld/%lld\n",
+				json_string_value(json_object_get(v, "member")),
+				json_string_value(json_object_get(v, "spec")),
+				json_string_value(json_object_get(v, "profile")),
+				color(c, ok ? "\033[32m" : "\033[31m"), ok ? "conforms" : "does not conform",
+				color(c, "\033[0m"), (long long)json_integer_value(json_object_get(must, "pass")),
+				(long long)json_integer_value(json_object_get(must, "total")));
+		}
+	}
+	if (json_is_true(json_object_get(json_object_get(report, "run"), "interrupted")))
+		fprintf(c->out, "\nrun interrupted: %lld of %lld items ran\n", N("total"),
+			(long long)json_integer_value(json_object_get(json_object_get(report, "run"), "planned")));
+	fprintf(c->out, "\nreport: %s/report.json\n", dir);
+	fprintf(c->out, "%lld passed, %lld failed, %lld skipped, %lld errors, %lld xfail, %lld xpass",
+		N("pass"), N("fail"), N("skip"), N("error"), N("xfail"), N("xpass"));
+	if (N("harness-error"))
+		fprintf(c->out, ", %lld harness errors", N("harness-error"));
+	fputc('\n', c->out);
+#undef N
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"project", required_argument, NULL, 'C'},
+		{"member", required_argument, NULL, 'm'},
+		{"spec", required_argument, NULL, 's'},
+		{"suite", required_argument, NULL, 'S'},
+		{"case", required_argument, NULL, 'c'},
+		{"tag", required_argument, NULL, 't'},
+		{"member-path", required_argument, NULL, 'P'},
+		{"jobs", required_argument, NULL, 'j'},
+		{"out", required_argument, NULL, 'o'},
+		{"format", required_argument, NULL, 'f'},
+		{"kind", required_argument, NULL, 'k'},
+		{"shard", required_argument, NULL, 'H'},
+		{"timeout", required_argument, NULL, 'T'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"list", no_argument, NULL, 'l'},
+		{NULL, 0, NULL, 0},
+	};
+	struct list members = {0}, specs = {0}, suites = {0}, cases = {0}, tags = {0};
+	struct member_path_override paths[MAX_LIST];
+	size_t npaths = 0;
+	const char *project = NULL, *out_dir = NULL, *formats = "json,junit,tap,md", *kind = "conformance";
+	struct plan_filters f = PLAN_FILTERS_INIT;
+	struct run_opts ro = RUN_OPTS_INIT;
+	struct error err = ERROR_INIT;
+	struct console con = {0};
+	bool list_only = false;
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+C:m:s:S:c:t:P:j:o:f:k:H:T:qvl", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'C': project = optarg; break;
+		case 'm': if (list_add(&members, optarg, "--member")) return 2; break;
+		case 's': if (list_add(&specs, optarg, "--spec")) return 2; break;
+		case 'S': if (list_add(&suites, optarg, "--suite")) return 2; break;
+		case 'c': if (list_add(&cases, optarg, "--case")) return 2; break;
+		case 't': if (list_add(&tags, optarg, "--tag")) return 2; break;
+		case 'P': {
+			char *eq = strchr(optarg, '=');
+			if (!eq || eq == optarg || !eq[1] || npaths >= MAX_LIST) {
+				fprintf(stderr, "harness: run: --member-path takes NAME=DIR, got '%s'\n", optarg);
+				return 2;
+			}
+			*eq = '\0';
+			paths[npaths].member = optarg;
+			paths[npaths++].dir = eq + 1;
+			break;
+		}
+		case 'j': {
+			char *end;
+			long n = strtol(optarg, &end, 10);
+			if (*end || n < 1 || n > 4096) {
+				fprintf(stderr, "harness: run: --jobs takes a number from 1 to 4096, got '%s'\n", optarg);
+				return 2;
+			}
+			ro.jobs = (unsigned)n;
+			break;
+		}
+		case 'o': out_dir = optarg; break;
+		case 'f': formats = optarg; break;
+		case 'k': kind = optarg; break;
+		case 'H':
+			if (plan_parse_shard(optarg, &f.shard_index, &f.shard_count, &err) < 0)
+				return cli_error(&err);
+			break;
+		case 'T':
+			if (duration_parse(optarg, &ro.timeout_ns, &err) < 0 || ro.timeout_ns <= 0) {
+				fprintf(stderr, "harness: run: --timeout: %s\n",
+					err.message[0] ? err.message : "must be positive");
+				return 2;
+			}
+			break;
+		case 'q': con.quiet = true; break;
+		case 'v': con.verbose = true; break;
+		case 'l': list_only = true; break;
+		default:
+			fprintf(stderr, "harness: run: unknown or incomplete option '%s' (see 'harness help run')\n",
+				argv[optind - 1]);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "harness: run: unexpected argument '%s' (see 'harness help run')\n", argv[optind]);
+		return 2;
+	}
+	if (check_formats(formats, &err) < 0)
+		return cli_error(&err);
+	if (!strcmp(kind, "conformance")) {
+		f.conformance = true, f.performance = false;
+	} else if (!strcmp(kind, "performance")) {
+		f.conformance = false, f.performance = true;
+	} else if (!strcmp(kind, "all")) {
+		f.conformance = f.performance = true;
+	} else {
+		fprintf(stderr, "harness: run: --kind takes conformance, performance or all, got '%s'\n", kind);
+		return 2;
+	}
+	f.members = members.items, f.nmembers = members.n;
+	f.specs = specs.items, f.nspecs = specs.n;
+	f.suites = suites.items, f.nsuites = suites.n;
+	f.cases = cases.items, f.ncases = cases.n;
+	f.tags = tags.items, f.ntags = tags.n;
+
+	struct model_opts mo = MODEL_OPTS_INIT;
+	mo.project_file = project;
+	mo.warn_untested = false;
+	struct diags d = DIAGS_INIT;
+	struct model *m = NULL;
+	if (model_load(&m, &mo, &d) < 0) {
+		cli_render_diags(stderr, &d);
+		diags_release(&d);
+		model_free(m);
+		return 2;
+	}
+	diags_release(&d);
+	for (size_t i = 0; i < npaths; i++)
+		if (!model_find_member(m, paths[i].member)) {
+			fprintf(stderr, "harness: run: --member-path names unknown member '%s'\n", paths[i].member);
+			model_free(m);
+			return 2;
+		}
+
+	struct plan plan;
+	if (plan_build(&plan, m, &f, &err) < 0) {
+		model_free(m);
+		return cli_error(&err);
+	}
+	if (list_only) {
+		for (size_t i = 0; i < plan.n; i++) {
+			const struct plan_item *it = &plan.items[i];
+			printf("%s %s/%s%s%s\n", it->member->id, it->suite->id,
+			       it->tc ? it->tc->id : it->workload->id, it->skip ? "  # skip: " : "",
+			       it->skip ? it->skip_reason : "");
+		}
+		plan_release(&plan);
+		model_free(m);
+		return 0;
+	}
+	if (plan.n == 0) {
+		fprintf(stderr, "harness: run: nothing to run: no member x suite x case matches the filters\n");
+		plan_release(&plan);
+		model_free(m);
+		return 2;
+	}
+
+	char run_id[64];
+	make_run_id(run_id, sizeof(run_id));
+	char *dir = out_dir ? xstrdup(out_dir) : xasprintf("%s/%s", m->project.reports_abs, run_id);
+	if (mkdir_p(dir, &err) < 0) {
+		free(dir);
+		plan_release(&plan);
+		model_free(m);
+		return cli_error(&err);
+	}
+
+	json_t *options = json_object();
+	json_object_set_new(options, "kind", json_string(kind));
+	json_object_set_new(options, "formats", json_string(formats));
+	json_t *filters = json_object();
+#define FILTER(name, l)                                                                    \
+	do {                                                                               \
+		json_t *a = json_array();                                                  \
+		for (size_t k = 0; k < (l).n; k++)                                         \
+			json_array_append_new(a, json_string((l).items[k]));               \
+		json_object_set_new(filters, name, a);                                     \
+	} while (0)
+	FILTER("members", members);
+	FILTER("specs", specs);
+	FILTER("suites", suites);
+	FILTER("cases", cases);
+	FILTER("tags", tags);
+#undef FILTER
+	json_object_set_new(options, "filters", filters);
+
+	con.out = stdout;
+	con.tty = isatty(STDERR_FILENO);
+	con.color = cli_color(stdout);
+	ro.out_dir = dir;
+	ro.run_id = run_id;
+	ro.member_paths = paths;
+	ro.nmember_paths = npaths;
+	ro.options = options;
+	ro.interrupt = &interrupted;
+	ro.on_result = on_result;
+	ro.ctx = &con;
+	ro.shard_index = f.shard_index;
+	ro.shard_count = f.shard_count;
+
+	struct sigaction sa, old_int, old_term;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+
+	json_t *report = NULL;
+	int rc = run_execute(m, &plan, &ro, &report, &err);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	clear_progress(&con);
+	json_object_set_new(options, "jobs", json_integer(ro.jobs));
+	if (rc < 0) {
+		json_decref(options);
+		free(dir);
+		plan_release(&plan);
+		model_free(m);
+		return cli_error(&err);
+	}
+	int exit_code = report_exit_code(report);
+	char *copy = xstrdup(formats), *save = NULL;
+	for (char *fmt = strtok_r(copy, ",", &save); fmt; fmt = strtok_r(NULL, ",", &save))
+		if (write_format(dir, fmt, report, &err) < 0) {
+			cli_error(&err);
+			exit_code = 3;
+		}
+	free(copy);
+	if (!out_dir) {
+		/* reports/latest -> <run-id> */
+		char *latest = xasprintf("%s/latest", m->project.reports_abs);
+		char *tmp = xasprintf("%s.tmp.%ld", latest, (long)getpid());
+		unlink(tmp);
+		if (symlink(run_id, tmp) == 0 && rename(tmp, latest) == 0)
+			;
+		else
+			unlink(tmp);
+		free(tmp);
+		free(latest);
+	}
+	print_summary(&con, report, dir);
+	if (interrupted)
+		exit_code = 130; /* the shell convention for SIGINT */
+	json_decref(report);
+	json_decref(options);
+	free(dir);
+	plan_release(&plan);
+	model_free(m);
+	return exit_code;
+}
