@@ -1,4 +1,4 @@
-/* cli_diag: rendering diagnostics and errors for people (jq-style source excerpts) and for tools (JSON). */
+/* cli_diag: diagnostics and errors for people (jq-style source excerpts) and for tools (JSON). */
 #include "cli.h"
 
 #include "harness/alloc.h"
@@ -28,11 +28,11 @@
  * input) rewinds. Only one file is open at a time.
  */
 struct src_cache {
-	char *file;           /* NULL: nothing open */
-	FILE *fp;             /* NULL when the file could not be opened */
-	unsigned next;        /* number of the line the stream is positioned at */
-	unsigned lineno;      /* line held in buf; 0 = none */
-	struct strbuf buf;    /* that line, without its newline, capped at LINE_KEEP */
+	char *file;	   /* NULL: nothing open */
+	FILE *fp;	   /* NULL when the file could not be opened */
+	unsigned next;	   /* number of the line the stream is positioned at */
+	unsigned lineno;   /* line held in buf; 0 = none */
+	struct strbuf buf; /* that line, without its newline, capped at LINE_KEEP */
 };
 
 static void src_close(struct src_cache *c)
@@ -119,10 +119,10 @@ static const struct strbuf *src_line(struct src_cache *c, unsigned n)
 /* One displayable character of a source line: its bytes and how to show it. */
 struct chr {
 	const char *p;
-	size_t n;    /* bytes in the source */
-	bool plain;  /* printable as is; otherwise shown as '?' */
+	size_t n;   /* bytes in the source */
+	bool plain; /* printable as is; otherwise shown as '?' */
 	bool tab;
-	bool wide;   /* takes two terminal cells (East Asian wide, emoji) */
+	bool wide; /* takes two terminal cells (East Asian wide, emoji) */
 };
 
 /* is_wide: the common double-width ranges, so that the caret lands under CJK text too. */
@@ -184,7 +184,7 @@ static void print_excerpt(FILE *out, const struct strbuf *line, unsigned lineno,
 	size_t nchars = count_chars(line->buf, line->len);
 	size_t target = col ? col - 1 : 0; /* 0-based character index of the caret */
 	if (line->truncated && target >= nchars)
-		return; /* the column lies in the part of the line not kept */
+		return;			 /* the column lies in the part of the line not kept */
 	size_t first = 0, last = nchars; /* shown characters: [first, last) */
 	if (nchars > SHOW_CHARS) {
 		first = target > SHOW_BEFORE ? target - SHOW_BEFORE : 0;
@@ -278,14 +278,16 @@ void cli_render_diags(FILE *out, const struct diags *d)
 		if (d->errors && d->warnings)
 			fputs(", ", out);
 		if (d->warnings)
-			fprintf(out, "%zu %s", d->warnings, plural(d->warnings, "warning", "warnings"));
+			fprintf(out, "%zu %s", d->warnings,
+				plural(d->warnings, "warning", "warnings"));
 		if (d->dropped)
 			fprintf(out, " (%zu not shown)", d->dropped);
 		fputc('\n', out);
 	}
 }
 
-/* valid_string: s as a JSON string, invalid UTF-8 bytes replaced by U+FFFD (jansson refuses them). */
+/* valid_string: s as a JSON string, invalid UTF-8 bytes replaced by U+FFFD (jansson refuses them).
+ */
 static json_t *valid_string(const char *s)
 {
 	size_t len = strlen(s);

@@ -86,7 +86,7 @@ static void join(struct strbuf *sb, const char *const *items, size_t n, const ch
 	}
 }
 
-/* truncated: s with whitespace runs made one space, cut to max characters ("..." marking the cut). */
+/* truncated: s with whitespace runs made one space, cut to max characters ("..." marks a cut). */
 static char *truncated(const char *s, size_t max)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -209,7 +209,8 @@ static void list_specs(const struct model *m, const struct filter *f, bool json,
 			json_object_set_new(o, "status", jstr(spec_status_name(s->status)));
 			json_object_set_new(o, "title", jstr(s->title));
 			json_object_set_new(o, "working_group", jstr(s->working_group));
-			json_object_set_new(o, "requirements", json_integer((json_int_t)s->nrequirements));
+			json_object_set_new(o, "requirements",
+					    json_integer((json_int_t)s->nrequirements));
 			json_object_set_new(o, "profiles", profiles);
 			json_object_set_new(o, "path", jstr(s->path));
 			json_object_set_new(o, "sha256", jstr(s->sha256));
@@ -247,12 +248,14 @@ static void list_suites(const struct model *m, const struct filter *f, bool json
 			json_t *o = json_object();
 			json_object_set_new(o, "id", jstr(s->id));
 			json_object_set_new(o, "spec", jstr(s->spec_ref));
-			json_object_set_new(o, "spec_version", jstr(s->spec ? s->spec->version_str : NULL));
+			json_object_set_new(o, "spec_version",
+					    jstr(s->spec ? s->spec->version_str : NULL));
 			json_object_set_new(o, "kind", jstr(suite_kind_name(s->kind)));
 			json_object_set_new(o, "transport", jstr(transport_name(s->transport)));
 			json_object_set_new(o, "title", jstr(s->title));
 			json_object_set_new(o, "cases", json_integer((json_int_t)s->ncases));
-			json_object_set_new(o, "workloads", json_integer((json_int_t)s->nworkloads));
+			json_object_set_new(o, "workloads",
+					    json_integer((json_int_t)s->nworkloads));
 			json_object_set_new(o, "path", jstr(s->path));
 			json_object_set_new(o, "sha256", jstr(s->sha256));
 			json_array_append_new(arr, o);
@@ -272,7 +275,17 @@ static void list_suites(const struct model *m, const struct filter *f, bool json
 		table_print(stdout, &t);
 }
 
-static void list_members(const struct model *m, bool json, json_t *arr)
+static bool member_selected(const struct filter *f, const struct member *mb)
+{
+	if (!f->spec)
+		return true;
+	for (size_t k = 0; k < mb->nimpls; k++)
+		if (mb->impls[k].spec_id && !strcmp(mb->impls[k].spec_id, f->spec))
+			return true;
+	return false;
+}
+
+static void list_members(const struct model *m, const struct filter *f, bool json, json_t *arr)
 {
 	struct table t = {4, NULL, 0, 0};
 	if (!json) {
@@ -282,6 +295,8 @@ static void list_members(const struct model *m, bool json, json_t *arr)
 	}
 	for (size_t i = 0; i < m->nmembers; i++) {
 		const struct member *mb = m->members[i];
+		if (!member_selected(f, mb))
+			continue;
 		if (json) {
 			json_t *o = json_object(), *repo = json_object(), *impls = json_array();
 			json_object_set_new(repo, "url", jstr(mb->repo.url));
@@ -292,7 +307,8 @@ static void list_members(const struct model *m, bool json, json_t *arr)
 				const struct member_impl *im = &mb->impls[k];
 				json_t *io = json_object();
 				json_object_set_new(io, "spec", jstr(im->spec_ref));
-				json_object_set_new(io, "profiles", jstrs(im->profiles, im->nprofiles));
+				json_object_set_new(io, "profiles",
+						    jstrs(im->profiles, im->nprofiles));
 				json_object_set_new(io, "transports", json_array());
 				json_t *tr = json_object_get(io, "transports");
 				if (im->has_exec)
@@ -385,8 +401,7 @@ static void list_cases(const struct model *m, const struct filter *f, bool json,
 		table_print(stdout, &t);
 }
 
-static void list_requirements(const struct model *m, const struct filter *f, bool json,
-			      json_t *arr)
+static void list_requirements(const struct model *m, const struct filter *f, bool json, json_t *arr)
 {
 	struct table t = {6, NULL, 0, 0};
 	if (!json) {
@@ -406,7 +421,8 @@ static void list_requirements(const struct model *m, const struct filter *f, boo
 				if (!profile_has(&s->profiles[p], rq))
 					continue;
 				if (jprof)
-					json_array_append_new(jprof, json_string(s->profiles[p].id));
+					json_array_append_new(jprof,
+							      json_string(s->profiles[p].id));
 				strbuf_addf(&prof, "%s%s", prof.len ? "," : "", s->profiles[p].id);
 			}
 			size_t cov = coverage(m, rq);
@@ -443,11 +459,11 @@ static const char *const kinds[] = {"specs", "suites", "members", "cases", "requ
 int cmd_list(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"project", required_argument, NULL, 'C'},
-		{"format", required_argument, NULL, 'f'},
-		{"spec", required_argument, NULL, 's'},
-		{"suite", required_argument, NULL, 'u'},
-		{NULL, 0, NULL, 0},
+	    {"project", required_argument, NULL, 'C'},
+	    {"format", required_argument, NULL, 'f'},
+	    {"spec", required_argument, NULL, 's'},
+	    {"suite", required_argument, NULL, 'u'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct cli_load_opts lo = CLI_LOAD_OPTS_INIT("list");
 	struct filter f = {NULL, NULL};
@@ -471,7 +487,8 @@ int cmd_list(int argc, char **argv)
 			f.suite = optarg;
 			break;
 		case ':':
-			return cli_usage_error("list", "option '%s' needs a value", argv[optind - 1]);
+			return cli_usage_error("list", "option '%s' needs a value",
+					       argv[optind - 1]);
 		default:
 			return cli_usage_error("list", "unknown option '%s'", argv[optind - 1]);
 		}
@@ -529,7 +546,7 @@ int cmd_list(int argc, char **argv)
 		list_suites(m, &f, json, arr);
 		break;
 	case 2:
-		list_members(m, json, arr);
+		list_members(m, &f, json, arr);
 		break;
 	case 3:
 		list_cases(m, &f, json, arr);

@@ -11,6 +11,7 @@
 #include "harness/units.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -403,6 +404,14 @@ int cmd_run(int argc, char **argv)
 		plan_release(&plan);
 		model_free(m);
 		return cli_error(&err);
+	}
+	{
+		/* absolute: scratch paths handed to members must not depend on our cwd */
+		char abs[PATH_MAX];
+		if (realpath(dir, abs)) {
+			free(dir);
+			dir = xstrdup(abs);
+		}
 	}
 
 	json_t *options = json_object();

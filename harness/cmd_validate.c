@@ -1,4 +1,4 @@
-/* cmd_validate: `harness validate`, and loading the model for every command that reads the file set. */
+/* cmd_validate: `harness validate`, and loading the file set for every command that reads it. */
 #include "cli.h"
 
 #include "harness/model.h"
@@ -59,11 +59,12 @@ int cli_model_load(struct model **out, struct diags *d, const struct cli_load_op
 		if (rc)
 			return rc;
 	} else if (lo->npaths == 0 && access(DEFAULT_PROJECT, F_OK) < 0) {
-		fprintf(stderr,
-			"harness: error: %s: no %s in the current directory and no PATH given\n"
-			"hint: run it in a project directory, point to a project file with -C FILE,\n"
-			"      or name the files or directories to read (e.g. 'harness %s specs/')\n",
-			lo->cmd, DEFAULT_PROJECT, lo->cmd);
+		fprintf(
+		    stderr,
+		    "harness: error: %s: no %s in the current directory and no PATH given\n"
+		    "hint: run it in a project directory, point to a project file with -C FILE,\n"
+		    "      or name the files or directories to read (e.g. 'harness %s specs/')\n",
+		    lo->cmd, DEFAULT_PROJECT, lo->cmd);
 		return 2;
 	}
 	for (size_t i = 0; i < lo->npaths; i++) {
@@ -159,11 +160,11 @@ static void print_summary(const struct model *m)
 int cmd_validate(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"project", required_argument, NULL, 'C'},
-		{"format", required_argument, NULL, 'f'},
-		{"warnings-as-errors", no_argument, NULL, 'W'},
-		{"quiet", no_argument, NULL, 'q'},
-		{NULL, 0, NULL, 0},
+	    {"project", required_argument, NULL, 'C'},
+	    {"format", required_argument, NULL, 'f'},
+	    {"warnings-as-errors", no_argument, NULL, 'W'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct cli_load_opts lo = CLI_LOAD_OPTS_INIT("validate");
 	bool json = false, werror = false, quiet = false;

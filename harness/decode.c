@@ -3,6 +3,7 @@
 
 #include "harness/alloc.h"
 #include "harness/ident.h"
+#include "harness/strbuf.h"
 #include "harness/units.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -72,11 +73,48 @@ static void own_range(struct dctx *c, struct semver_range *r)
 
 /* ---- diagnostics ---- */
 
+/*
+ * Messages quote what the user wrote, which may hold line breaks (block
+ * scalars) or be huge: control characters are escaped and the message is
+ * capped, so that every diagnostic stays one readable line.
+ */
+#define DIAG_MSG_MAX 600
+
+static void vreport(struct dctx *c, enum diag_severity sev, const struct srcloc *loc,
+		    const char *code, const char *fmt, va_list ap)
+{
+	char *raw = NULL;
+	if (vasprintf(&raw, fmt, ap) < 0) {
+		diags_add(c->d, sev, loc, code, "(out of memory formatting a message)");
+		return;
+	}
+	struct strbuf sb = STRBUF_INIT;
+	for (const unsigned char *p = (const unsigned char *)raw; *p; p++) {
+		if (sb.len >= DIAG_MSG_MAX && (*p & 0xC0) != 0x80) {
+			strbuf_addstr(&sb, "...");
+			break;
+		}
+		if (*p == '\n')
+			strbuf_addstr(&sb, "\\n");
+		else if (*p == '\t')
+			strbuf_addstr(&sb, "\\t");
+		else if (*p == '\r')
+			strbuf_addstr(&sb, "\\r");
+		else if (*p < 0x20 || *p == 0x7F)
+			strbuf_addf(&sb, "\\x%02x", *p);
+		else
+			strbuf_addch(&sb, *p);
+	}
+	diags_add(c->d, sev, loc, code, "%s", sb.buf);
+	strbuf_release(&sb);
+	free(raw);
+}
+
 void derr(struct dctx *c, const struct srcloc *loc, const char *code, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	diags_vadd(c->d, DIAG_ERROR, loc, code, fmt, ap);
+	vreport(c, DIAG_ERROR, loc, code, fmt, ap);
 	va_end(ap);
 }
 
@@ -84,7 +122,7 @@ void dwarn(struct dctx *c, const struct srcloc *loc, const char *code, const cha
 {
 	va_list ap;
 	va_start(ap, fmt);
-	diags_vadd(c->d, DIAG_WARNING, loc, code, fmt, ap);
+	vreport(c, DIAG_WARNING, loc, code, fmt, ap);
 	va_end(ap);
 }
 
@@ -93,16 +131,24 @@ const char *dnode_what(const struct ynode *n)
 	if (!n)
 		return "nothing";
 	switch (n->kind) {
-	case YNODE_MAP: return "a mapping";
-	case YNODE_SEQ: return "a sequence";
-	case YNODE_SCALAR: break;
+	case YNODE_MAP:
+		return "a mapping";
+	case YNODE_SEQ:
+		return "a sequence";
+	case YNODE_SCALAR:
+		break;
 	}
 	switch (n->u.scalar.type) {
-	case YSCALAR_NULL: return "null";
-	case YSCALAR_BOOL: return "a boolean";
-	case YSCALAR_INT: return "an integer";
-	case YSCALAR_FLOAT: return "a number";
-	case YSCALAR_STR: break;
+	case YSCALAR_NULL:
+		return "null";
+	case YSCALAR_BOOL:
+		return "a boolean";
+	case YSCALAR_INT:
+		return "an integer";
+	case YSCALAR_FLOAT:
+		return "a number";
+	case YSCALAR_STR:
+		break;
 	}
 	return "a string";
 }
@@ -122,6 +168,26 @@ const char *dloc_str(struct dctx *c, const struct srcloc *loc)
 	return arena_printf(c->a, "%s:%u:%u", loc->file ? loc->file : "", loc->line, loc->col);
 }
 
+static bool one_swap(const char *a, const char *b)
+{
+	size_t n = strlen(a);
+	if (n != strlen(b) || n < 2)
+		return false;
+	size_t i = 0;
+	while (i < n && a[i] == b[i])
+		i++;
+	return i + 1 < n && a[i] == b[i + 1] && a[i + 1] == b[i] && !strcmp(a + i + 2, b + i + 2);
+}
+
+const char *dsuggest(const char *word, const char *const *candidates)
+{
+	const char *hint = ident_suggest(word, candidates);
+	for (size_t i = 0; !hint && candidates && candidates[i]; i++)
+		if (one_swap(word, candidates[i]))
+			hint = candidates[i];
+	return hint;
+}
+
 void dconflict(struct dctx *c, const struct ypair *a, const struct ypair *b)
 {
 	const struct ypair *later = b;
@@ -138,13 +204,20 @@ void dconflict(struct dctx *c, const struct ypair *a, const struct ypair *b)
 static const char *transports_text(unsigned bits)
 {
 	switch (bits & DT_ALL) {
-	case DT_EXEC: return "exec";
-	case DT_JSONL: return "jsonl";
-	case DT_HTTP: return "http";
-	case DT_EXEC | DT_JSONL: return "exec or jsonl";
-	case DT_EXEC | DT_HTTP: return "exec or http";
-	case DT_JSONL | DT_HTTP: return "jsonl or http";
-	default: return "any transport";
+	case DT_EXEC:
+		return "exec";
+	case DT_JSONL:
+		return "jsonl";
+	case DT_HTTP:
+		return "http";
+	case DT_EXEC | DT_JSONL:
+		return "exec or jsonl";
+	case DT_EXEC | DT_HTTP:
+		return "exec or http";
+	case DT_JSONL | DT_HTTP:
+		return "jsonl or http";
+	default:
+		return "any transport";
 	}
 }
 
@@ -161,7 +234,7 @@ static void unknown_key(struct dctx *c, const struct ynode *k, const struct dkey
 	for (size_t i = 0; i < nkeys && n < 64; i++)
 		cand[n++] = keys[i].name;
 	cand[n] = NULL;
-	const char *s = ident_suggest(k->u.scalar.str, cand);
+	const char *s = dsuggest(k->u.scalar.str, cand);
 	if (s)
 		derr(c, &k->loc, "unknown-key", "unknown key '%s' (did you mean '%s'?)",
 		     k->u.scalar.str, s);
@@ -251,8 +324,9 @@ bool dint(struct dctx *c, const struct ynode *n, const char *key, int64_t min, i
 			derr(c, &n->loc, "bad-value", "'%s' must be at least %lld, got %lld", key,
 			     (long long)min, (long long)v);
 		else
-			derr(c, &n->loc, "bad-value", "'%s' must be between %lld and %lld, got %lld",
-			     key, (long long)min, (long long)max, (long long)v);
+			derr(c, &n->loc, "bad-value",
+			     "'%s' must be between %lld and %lld, got %lld", key, (long long)min,
+			     (long long)max, (long long)v);
 		return false;
 	}
 	*out = v;
@@ -353,7 +427,10 @@ bool denum(struct dctx *c, const struct ynode *n, const char *key, const char *c
 	size_t at = 0;
 	for (size_t i = 0; i < count && at < sizeof(list); i++)
 		at += (size_t)snprintf(list + at, sizeof(list) - at, "%s%s",
-				       i == 0 ? "" : i + 1 == count ? " or " : ", ", names[i]);
+				       i == 0		? ""
+				       : i + 1 == count ? " or "
+							: ", ",
+				       names[i]);
 	derr(c, &n->loc, "bad-value", "invalid %s '%s' (expected %s)", key, s, list);
 	return false;
 }
@@ -592,19 +669,24 @@ static json_t *to_json(struct dctx *c, const struct ynode *n)
 		}
 		return a;
 	}
-	case YNODE_SCALAR: break;
+	case YNODE_SCALAR:
+		break;
 	}
 	switch (n->u.scalar.type) {
-	case YSCALAR_NULL: return json_null();
-	case YSCALAR_BOOL: return json_boolean(n->u.scalar.bval);
-	case YSCALAR_INT: return json_integer((json_int_t)n->u.scalar.ival);
+	case YSCALAR_NULL:
+		return json_null();
+	case YSCALAR_BOOL:
+		return json_boolean(n->u.scalar.bval);
+	case YSCALAR_INT:
+		return json_integer((json_int_t)n->u.scalar.ival);
 	case YSCALAR_FLOAT:
 		if (!isfinite(n->u.scalar.fval)) {
 			derr(c, &n->loc, "bad-value", "'%s' is not a JSON number", n->u.scalar.str);
 			return NULL;
 		}
 		return json_real(n->u.scalar.fval);
-	case YSCALAR_STR: break;
+	case YSCALAR_STR:
+		break;
 	}
 	return json_stringn_nocheck(n->u.scalar.str, n->u.scalar.len);
 }

@@ -1,4 +1,5 @@
-/* decode: model-private helpers that turn yamltree nodes into typed values and report diagnostics. */
+/* decode: model-private helpers that turn yamltree nodes into typed values and report diagnostics.
+ */
 #ifndef HARNESS_DECODE_H
 #define HARNESS_DECODE_H
 
@@ -54,12 +55,12 @@ struct dctx {
 	struct diags *d;
 	struct arena *a;
 	struct owned *own;
-	const char *file;      /* the file being decoded, as named in locations */
-	const char *dir;       /* its directory: the root for relative paths */
-	unsigned transport;    /* DT_* of the suite being decoded; DT_ALL elsewhere */
-	enum transport tr;     /* the same as an enum (suites only) */
-	bool perf;             /* decoding a performance suite */
-	bool copy;             /* the nodes die after decoding (streamed items): copy strings */
+	const char *file;   /* the file being decoded, as named in locations */
+	const char *dir;    /* its directory: the root for relative paths */
+	unsigned transport; /* DT_* of the suite being decoded; DT_ALL elsewhere */
+	enum transport tr;  /* the same as an enum (suites only) */
+	bool perf;	    /* decoding a performance suite */
+	bool copy;	    /* the nodes die after decoding (streamed items): copy strings */
 };
 
 /* dkeep: the scalar's text, borrowed from the ydoc, or copied into c->a when c->copy. */
@@ -70,15 +71,22 @@ void downs(struct dctx *c, void *p);
 /* ---- diagnostics ---- */
 
 void derr(struct dctx *c, const struct srcloc *loc, const char *code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 void dwarn(struct dctx *c, const struct srcloc *loc, const char *code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 /* dtype: "expected WANT for 'key', got a mapping" (key may be NULL). Returns false. */
 bool dtype(struct dctx *c, const struct ynode *n, const char *want, const char *key);
 /* "a mapping", "an integer", "null": what n is, with its article. */
 const char *dnode_what(const struct ynode *n);
 /* dloc_str: "file:line:col" in the arena, for "(first at ...)". */
 const char *dloc_str(struct dctx *c, const struct srcloc *loc);
+
+/*
+ * dsuggest: ident_suggest, and failing that a candidate that is word with
+ * two adjacent characters swapped ("titel" -> "title"), the commonest typo
+ * that plain edit distance counts as two.
+ */
+const char *dsuggest(const char *word, const char *const *candidates);
 
 /* dconflict: "'a' and 'b' cannot be used together", at whichever key comes later. */
 void dconflict(struct dctx *c, const struct ypair *a, const struct ypair *b);
@@ -103,7 +111,8 @@ struct dkey {
  */
 bool dmap(struct dctx *c, const struct ynode *n, const char *key, const struct dkey *keys,
 	  size_t nkeys, const struct ypair **out);
-#define DMAP(c, n, key, keys, out) dmap((c), (n), (key), (keys), sizeof(keys) / sizeof((keys)[0]), (out))
+#define DMAP(c, n, key, keys, out)                                                                 \
+	dmap((c), (n), (key), (keys), sizeof(keys) / sizeof((keys)[0]), (out))
 
 /* ---- scalar getters: n is the value node, key the name used in messages ---- */
 
@@ -172,7 +181,7 @@ struct strmap {
 		const char *key;
 		void *val;
 		uint64_t hash;
-	} *slots;
+	} * slots;
 	size_t mask, n;
 	struct arena *a;
 };

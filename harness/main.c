@@ -51,7 +51,8 @@ const struct cli_command cli_commands[] = {
 	 "options:\n"
 	 "  -C, --project FILE   the project file (default: ./harness.yaml)\n"
 	 "  --format text|json   an aligned table (default) or JSON: {\"<listing>\": [...]}\n"
-	 "  --spec ID            only this spec (specs, requirements, suites, cases)\n"
+	 "  --spec ID            only this spec (specs, requirements, suites, cases), or\n"
+	 "                       the members implementing it\n"
 	 "  --suite ID           only this suite (suites, cases)\n"
 	 "\n"
 	 "exit: 0 listed, 2 invalid files or usage error, 3 environment error\n"},

@@ -62,13 +62,27 @@ void match_render_text(struct strbuf *sb, const char *s, size_t n, size_t cap)
 		}
 		i++;
 		switch (c) {
-		case '"': strbuf_addstr(sb, "\\\""); break;
-		case '\\': strbuf_addstr(sb, "\\\\"); break;
-		case '\n': strbuf_addstr(sb, "\\n"); break;
-		case '\r': strbuf_addstr(sb, "\\r"); break;
-		case '\t': strbuf_addstr(sb, "\\t"); break;
-		case '\b': strbuf_addstr(sb, "\\b"); break;
-		case '\f': strbuf_addstr(sb, "\\f"); break;
+		case '"':
+			strbuf_addstr(sb, "\\\"");
+			break;
+		case '\\':
+			strbuf_addstr(sb, "\\\\");
+			break;
+		case '\n':
+			strbuf_addstr(sb, "\\n");
+			break;
+		case '\r':
+			strbuf_addstr(sb, "\\r");
+			break;
+		case '\t':
+			strbuf_addstr(sb, "\\t");
+			break;
+		case '\b':
+			strbuf_addstr(sb, "\\b");
+			break;
+		case '\f':
+			strbuf_addstr(sb, "\\f");
+			break;
 		default:
 			if (c >= 0x80) {
 				char x[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
@@ -196,11 +210,26 @@ void match_path_from_normalized(struct strbuf *out, const char *np)
 			}
 			p++;
 			switch (*p) {
-			case 'b': strbuf_addch(&key, '\b'); p++; break;
-			case 'f': strbuf_addch(&key, '\f'); p++; break;
-			case 'n': strbuf_addch(&key, '\n'); p++; break;
-			case 'r': strbuf_addch(&key, '\r'); p++; break;
-			case 't': strbuf_addch(&key, '\t'); p++; break;
+			case 'b':
+				strbuf_addch(&key, '\b');
+				p++;
+				break;
+			case 'f':
+				strbuf_addch(&key, '\f');
+				p++;
+				break;
+			case 'n':
+				strbuf_addch(&key, '\n');
+				p++;
+				break;
+			case 'r':
+				strbuf_addch(&key, '\r');
+				p++;
+				break;
+			case 't':
+				strbuf_addch(&key, '\t');
+				p++;
+				break;
 			case 'u': {
 				unsigned cp = 0;
 				for (int k = 1; k <= 4; k++) {
@@ -213,8 +242,11 @@ void match_path_from_normalized(struct strbuf *out, const char *np)
 				p += 5;
 				break;
 			}
-			case '\0': goto verbatim;
-			default: strbuf_addch(&key, *p++); break;
+			case '\0':
+				goto verbatim;
+			default:
+				strbuf_addch(&key, *p++);
+				break;
 			}
 		}
 		if (p[0] != '\'' || p[1] != ']')
@@ -270,7 +302,8 @@ bool match_json_equal(const json_t *a, const json_t *b)
 			return false;
 		const char *k;
 		json_t *v;
-		json_object_foreach((json_t *)a, k, v) {
+		json_object_foreach((json_t *)a, k, v)
+		{
 			if (!match_json_equal(v, json_object_get(b, k)))
 				return false;
 		}
@@ -286,14 +319,20 @@ bool match_json_equal(const json_t *a, const json_t *b)
 static const char *type_name(const json_t *v)
 {
 	switch (json_typeof(v)) {
-	case JSON_OBJECT: return "object";
-	case JSON_ARRAY: return "array";
-	case JSON_STRING: return "string";
+	case JSON_OBJECT:
+		return "object";
+	case JSON_ARRAY:
+		return "array";
+	case JSON_STRING:
+		return "string";
 	case JSON_INTEGER:
-	case JSON_REAL: return "number";
+	case JSON_REAL:
+		return "number";
 	case JSON_TRUE:
-	case JSON_FALSE: return "boolean";
-	default: return "null";
+	case JSON_FALSE:
+		return "boolean";
+	default:
+		return "null";
 	}
 }
 
@@ -319,7 +358,7 @@ struct cmp {
 };
 
 static bool report(struct cmp *c, const json_t *e, const json_t *a, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static bool report(struct cmp *c, const json_t *e, const json_t *a, const char *fmt, ...)
 {
@@ -365,7 +404,7 @@ struct bip {
 	const json_t *e, *a;
 	size_t m, n;
 	unsigned char *memo; /* 0 unknown, 1 match, 2 no match */
-	size_t *owner;       /* owner[j]: the expected element holding actual j, or SIZE_MAX */
+	size_t *owner;	     /* owner[j]: the expected element holding actual j, or SIZE_MAX */
 	unsigned char *seen;
 };
 
@@ -402,10 +441,10 @@ static bool cmp_any_order(struct cmp *c, const json_t *e, const json_t *a)
 	if (n == 0 || m > c->o->max_any_order / n) {
 		if (n == 0)
 			return report(c, e, a, "expected %zu elements in any order, got 0", m);
-		return report(c, e, a, "too many elements to compare in any order (%zu x %zu)", m, n);
+		return report(c, e, a, "too many elements to compare in any order (%zu x %zu)", m,
+			      n);
 	}
-	struct bip b = {c, e, a, m, n, xcalloc(m * n, 1), xmalloc(n * sizeof(size_t)),
-			xmalloc(n)};
+	struct bip b = {c, e, a, m, n, xcalloc(m * n, 1), xmalloc(n * sizeof(size_t)), xmalloc(n)};
 	for (size_t j = 0; j < n; j++)
 		b.owner[j] = SIZE_MAX;
 	bool ok = true;
@@ -423,11 +462,13 @@ static bool cmp_any_order(struct cmp *c, const json_t *e, const json_t *a)
 			match_render_json(&w, ei, c->o->render_cap);
 			if (some)
 				report(c, ei, a,
-				       "expected element [%zu] %s matches only elements already matched by "
+				       "expected element [%zu] %s matches only elements already "
+				       "matched by "
 				       "other expected elements",
 				       i, w.buf);
 			else
-				report(c, ei, a, "no element matches expected element [%zu] %s", i, w.buf);
+				report(c, ei, a, "no element matches expected element [%zu] %s", i,
+				       w.buf);
 			strbuf_release(&w);
 		}
 	}
@@ -446,7 +487,8 @@ static bool cmp_value(struct cmp *c, const json_t *e, const json_t *a)
 		const char *k;
 		json_t *ev;
 		size_t mark = c->path.len;
-		json_object_foreach((json_t *)e, k, ev) {
+		json_object_foreach((json_t *)e, k, ev)
+		{
 			json_t *av = json_object_get(a, k);
 			match_path_append_key(&c->path, k);
 			bool ok = av ? cmp_value(c, ev, av) : report(c, ev, NULL, "missing");
@@ -456,7 +498,8 @@ static bool cmp_value(struct cmp *c, const json_t *e, const json_t *a)
 		}
 		if (c->mode == JSON_MATCH_EXACT) {
 			json_t *av;
-			json_object_foreach((json_t *)a, k, av) {
+			json_object_foreach((json_t *)a, k, av)
+			{
 				if (json_object_get(e, k))
 					continue;
 				match_path_append_key(&c->path, k);
@@ -470,8 +513,8 @@ static bool cmp_value(struct cmp *c, const json_t *e, const json_t *a)
 	case JSON_ARRAY: {
 		size_t m = json_array_size(e), n = json_array_size(a), mark = c->path.len;
 		if (c->mode == JSON_MATCH_EXACT && m != n)
-			return report(c, e, a, "expected %zu element%s, got %zu", m, m == 1 ? "" : "s",
-				      n);
+			return report(c, e, a, "expected %zu element%s, got %zu", m,
+				      m == 1 ? "" : "s", n);
 		if (c->any_order)
 			return cmp_any_order(c, e, a);
 		for (size_t i = 0; i < m; i++) {

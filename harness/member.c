@@ -1,4 +1,5 @@
-/* member: decoding a member file (repository, build, implements, expectations, limits) and member lookups. */
+/* member: decoding a member file (repository, build, implements, expectations, limits) and member
+ * lookups. */
 #include "harness/member.h"
 
 #include "decode.h"
@@ -48,7 +49,8 @@ const struct expectation *member_expectation_for(const struct member *m, const c
 			continue;
 		}
 		char *suite_glob = xstrndup(g, (size_t)(slash - g));
-		bool hit = ident_glob_match(suite_glob, suite_id) && ident_glob_match(slash + 1, case_id);
+		bool hit =
+		    ident_glob_match(suite_glob, suite_id) && ident_glob_match(slash + 1, case_id);
 		free(suite_glob);
 		if (hit)
 			return &m->expectations[i];
@@ -84,8 +86,8 @@ static void envnames_decode(struct dctx *c, const struct ynode *n, const char *k
 		return;
 	for (size_t i = 0; i < *nout; i++)
 		if (!env_name_valid((*out)[i]))
-			derr(c, &locs[i], "bad-value",
-			     "invalid environment variable name '%s'", (*out)[i]);
+			derr(c, &locs[i], "bad-value", "invalid environment variable name '%s'",
+			     (*out)[i]);
 }
 
 static void command_decode(struct dctx *c, const struct ypair *const *k, struct command *cmd)
@@ -99,7 +101,8 @@ static void command_decode(struct dctx *c, const struct ypair *const *k, struct 
 			const char *s = NULL;
 			if (v->kind == YNODE_SEQ)
 				derr(c, &v->loc, "wrong-type",
-				     "expected a string for 'command' with 'shell: true', got a sequence");
+				     "expected a string for 'command' with 'shell: true', got a "
+				     "sequence");
 			else if (dstr(c, v, "command", &s)) {
 				cmd->argv = arena_alloc(c->a, sizeof(*cmd->argv));
 				cmd->argv[0] = s;
@@ -126,9 +129,9 @@ static const struct dkey run_cmd_keys[CMD__N] = {COMMAND_KEYS(DK_REQ)};
 
 enum { B_TIMEOUT = CMD__N, B_NETWORK, B__N };
 static const struct dkey build_keys[B__N] = {
-	COMMAND_KEYS(DK_REQ),
-	[B_TIMEOUT] = {"timeout", 0, 0},
-	[B_NETWORK] = {"network", 0, 0},
+    COMMAND_KEYS(DK_REQ),
+    [B_TIMEOUT] = {"timeout", 0, 0},
+    [B_NETWORK] = {"network", 0, 0},
 };
 
 static void build_decode(struct dctx *c, const struct ynode *n, struct member_build *b)
@@ -148,9 +151,9 @@ static void build_decode(struct dctx *c, const struct ynode *n, struct member_bu
 
 enum { H_BASE_URL = CMD__N, H_READY, H__N };
 static const struct dkey http_keys[H__N] = {
-	COMMAND_KEYS(0),
-	[H_BASE_URL] = {"base_url", 0, 0},
-	[H_READY] = {"ready", 0, 0},
+    COMMAND_KEYS(0),
+    [H_BASE_URL] = {"base_url", 0, 0},
+    [H_READY] = {"ready", 0, 0},
 };
 
 static bool has_port(const char *s)
@@ -171,7 +174,8 @@ static void http_decode(struct dctx *c, const struct ynode *n, struct member_htt
 	else if (k[H_BASE_URL])
 		dstr(c, k[H_BASE_URL]->value, "base_url", &h->base_url);
 	else if (!k[CMD_COMMAND])
-		derr(c, &n->loc, "missing-key", "'http' needs 'command' (with ${port}) or 'base_url'");
+		derr(c, &n->loc, "missing-key",
+		     "'http' needs 'command' (with ${port}) or 'base_url'");
 	if (k[CMD_COMMAND] && h->command.argc) {
 		bool port = false;
 		for (size_t i = 0; i < h->command.argc && !port; i++)
@@ -199,9 +203,8 @@ static void http_decode(struct dctx *c, const struct ynode *n, struct member_htt
 
 enum { I_SPEC, I_PROFILES, I_EXEC, I_JSONL, I_HTTP, I__N };
 static const struct dkey impl_keys[I__N] = {
-	[I_SPEC] = {"spec", DK_REQ, 0}, [I_PROFILES] = {"profiles", 0, 0},
-	[I_EXEC] = {"exec", 0, 0},	[I_JSONL] = {"jsonl", 0, 0},
-	[I_HTTP] = {"http", 0, 0},
+    [I_SPEC] = {"spec", DK_REQ, 0}, [I_PROFILES] = {"profiles", 0, 0}, [I_EXEC] = {"exec", 0, 0},
+    [I_JSONL] = {"jsonl", 0, 0},    [I_HTTP] = {"http", 0, 0},
 };
 
 static void run_command_decode(struct dctx *c, const struct ynode *n, const char *key,
@@ -236,14 +239,17 @@ static void impls_decode(struct dctx *c, const struct ynode *n, struct member *m
 			didlist(c, k[I_PROFILES]->value, "profiles", &im->profiles, &im->nprofiles,
 				&im->profile_locs);
 		const struct ypair *how = NULL;
+		bool conflict = false;
 		for (int j = I_EXEC; j <= I_HTTP; j++) {
 			if (!k[j])
 				continue;
 			if (how) {
 				dconflict(c, how, k[j]);
+				conflict = true;
 				continue;
 			}
 			how = k[j];
+			im->transport_loc = k[j]->key->loc;
 			if (j == I_EXEC) {
 				im->has_exec = true;
 				run_command_decode(c, k[j]->value, "exec", &im->exec);
@@ -258,6 +264,8 @@ static void impls_decode(struct dctx *c, const struct ynode *n, struct member *m
 		if (!how)
 			derr(c, &it->loc, "missing-key",
 			     "an 'implements' entry needs one of 'exec', 'jsonl' or 'http'");
+		if (conflict) /* which one was meant is unclear: no checks against suites */
+			im->has_exec = im->has_jsonl = im->has_http = false;
 		if (im->spec_id)
 			m->nimpls++;
 	}
@@ -267,9 +275,9 @@ static void impls_decode(struct dctx *c, const struct ynode *n, struct member *m
 
 enum { RP_URL, RP_REF, RP_SUBDIR, RP_SUBMODULES, RP_PATH, RP__N };
 static const struct dkey repo_keys[RP__N] = {
-	[RP_URL] = {"url", 0, 0},	      [RP_REF] = {"ref", 0, 0},
-	[RP_SUBDIR] = {"subdir", 0, 0},       [RP_SUBMODULES] = {"submodules", 0, 0},
-	[RP_PATH] = {"path", 0, 0},
+    [RP_URL] = {"url", 0, 0},	    [RP_REF] = {"ref", 0, 0},
+    [RP_SUBDIR] = {"subdir", 0, 0}, [RP_SUBMODULES] = {"submodules", 0, 0},
+    [RP_PATH] = {"path", 0, 0},
 };
 
 static void repo_decode(struct dctx *c, const struct ynode *n, struct member_repo *r)
@@ -290,11 +298,13 @@ static void repo_decode(struct dctx *c, const struct ynode *n, struct member_rep
 			r->abspath = dpath_abs(c->a, c->dir, r->path);
 		if (k[RP_REF])
 			derr(c, &k[RP_REF]->key->loc, "conflicting-keys",
-			     "'ref' applies to git repositories (with 'url'), not to a local 'path'");
-		if (k[RP_SUBMODULES])
-			derr(c, &k[RP_SUBMODULES]->key->loc, "conflicting-keys",
-			     "'submodules' applies to git repositories (with 'url'), not to a local "
+			     "'ref' applies to git repositories (with 'url'), not to a local "
 			     "'path'");
+		if (k[RP_SUBMODULES])
+			derr(
+			    c, &k[RP_SUBMODULES]->key->loc, "conflicting-keys",
+			    "'submodules' applies to git repositories (with 'url'), not to a local "
+			    "'path'");
 	} else {
 		derr(c, &n->loc, "missing-key", "'repository' needs 'url' (with 'ref') or 'path'");
 	}
@@ -308,10 +318,10 @@ static void repo_decode(struct dctx *c, const struct ynode *n, struct member_rep
 
 enum { X_CASE, X_OUTCOME, X_REASON, X_LINK, X__N };
 static const struct dkey expectation_keys[X__N] = {
-	[X_CASE] = {"case", DK_REQ, 0},
-	[X_OUTCOME] = {"outcome", DK_REQ, 0},
-	[X_REASON] = {"reason", DK_REQ, 0},
-	[X_LINK] = {"link", 0, 0},
+    [X_CASE] = {"case", DK_REQ, 0},
+    [X_OUTCOME] = {"outcome", DK_REQ, 0},
+    [X_REASON] = {"reason", DK_REQ, 0},
+    [X_LINK] = {"link", 0, 0},
 };
 
 static void expectations_decode(struct dctx *c, const struct ynode *n, struct member *m)
@@ -330,7 +340,8 @@ static void expectations_decode(struct dctx *c, const struct ynode *n, struct me
 			continue;
 		e->loc = it->loc;
 		bool ok = k[X_CASE] && k[X_OUTCOME] && k[X_REASON];
-		if (k[X_CASE] && dstr(c, k[X_CASE]->value, "case", &e->case_glob) && !*e->case_glob) {
+		if (k[X_CASE] && dstr(c, k[X_CASE]->value, "case", &e->case_glob) &&
+		    !*e->case_glob) {
 			derr(c, &k[X_CASE]->value->loc, "bad-value", "'case' must not be empty");
 			ok = false;
 		}
@@ -339,8 +350,10 @@ static void expectations_decode(struct dctx *c, const struct ynode *n, struct me
 			e->outcome = o == 0 ? OUTCOME_FAIL : OUTCOME_ERROR;
 		else
 			ok = false;
-		if (k[X_REASON] && dstr(c, k[X_REASON]->value, "reason", &e->reason) && !*e->reason) {
-			derr(c, &k[X_REASON]->value->loc, "bad-value", "'reason' must not be empty");
+		if (k[X_REASON] && dstr(c, k[X_REASON]->value, "reason", &e->reason) &&
+		    !*e->reason) {
+			derr(c, &k[X_REASON]->value->loc, "bad-value",
+			     "'reason' must not be empty");
 			ok = false;
 		}
 		if (k[X_LINK])
@@ -354,9 +367,11 @@ static void expectations_decode(struct dctx *c, const struct ynode *n, struct me
 
 enum { LM_CPU, LM_MEMORY, LM_FILE_SIZE, LM_OPEN_FILES, LM_PROCESSES, LM__N };
 static const struct dkey limit_keys[LM__N] = {
-	[LM_CPU] = {"cpu", 0, 0},		[LM_MEMORY] = {"memory", 0, 0},
-	[LM_FILE_SIZE] = {"file_size", 0, 0},	[LM_OPEN_FILES] = {"open_files", 0, 0},
-	[LM_PROCESSES] = {"processes", 0, 0},
+    [LM_CPU] = {"cpu", 0, 0},
+    [LM_MEMORY] = {"memory", 0, 0},
+    [LM_FILE_SIZE] = {"file_size", 0, 0},
+    [LM_OPEN_FILES] = {"open_files", 0, 0},
+    [LM_PROCESSES] = {"processes", 0, 0},
 };
 
 static void limits_decode(struct dctx *c, const struct ynode *n, struct member_limits *l)
@@ -380,14 +395,14 @@ static void limits_decode(struct dctx *c, const struct ynode *n, struct member_l
 
 enum { M_MEMBER, M_ORG, M_DESC, M_REPO, M_BUILD, M_IMPLEMENTS, M_EXPECTATIONS, M_LIMITS, M__N };
 static const struct dkey member_keys[M__N] = {
-	[M_MEMBER] = {"member", DK_REQ, 0},
-	[M_ORG] = {"organization", 0, 0},
-	[M_DESC] = {"description", 0, 0},
-	[M_REPO] = {"repository", DK_REQ, 0},
-	[M_BUILD] = {"build", 0, 0},
-	[M_IMPLEMENTS] = {"implements", DK_REQ, 0},
-	[M_EXPECTATIONS] = {"expectations", 0, 0},
-	[M_LIMITS] = {"limits", 0, 0},
+    [M_MEMBER] = {"member", DK_REQ, 0},
+    [M_ORG] = {"organization", 0, 0},
+    [M_DESC] = {"description", 0, 0},
+    [M_REPO] = {"repository", DK_REQ, 0},
+    [M_BUILD] = {"build", 0, 0},
+    [M_IMPLEMENTS] = {"implements", DK_REQ, 0},
+    [M_EXPECTATIONS] = {"expectations", 0, 0},
+    [M_LIMITS] = {"limits", 0, 0},
 };
 
 struct member *member_decode(struct dctx *c, const struct ynode *root)

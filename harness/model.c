@@ -1,4 +1,5 @@
-/* model: finding and loading a file set (project, specs, suites, members) and validating it across files. */
+/* model: finding and loading a file set (project, specs, suites, members) and validating it across
+ * files. */
 #include "harness/model.h"
 
 #include "decode.h"
@@ -54,7 +55,8 @@ static void io_error(struct loader *L, const char *path, const char *what)
 static bool yaml_name(const char *name)
 {
 	size_t n = strlen(name);
-	return (n > 5 && !strcmp(name + n - 5, ".yaml")) || (n > 4 && !strcmp(name + n - 4, ".yml"));
+	return (n > 5 && !strcmp(name + n - 5, ".yaml")) ||
+	       (n > 4 && !strcmp(name + n - 4, ".yml"));
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -155,10 +157,11 @@ static int doc_kind(struct loader *L, struct dctx *c, const struct ydoc *doc, bo
 	const struct ynode *root = doc->root;
 	if (root->kind != YNODE_MAP || root->u.map.n == 0) {
 		if (!quiet)
-			derr(c, &root->loc, "unknown-kind",
-			     "expected a mapping whose first key is spec, suite, member or harness, "
-			     "got %s",
-			     root->kind == YNODE_MAP ? "an empty mapping" : dnode_what(root));
+			derr(
+			    c, &root->loc, "unknown-kind",
+			    "expected a mapping whose first key is spec, suite, member or harness, "
+			    "got %s",
+			    root->kind == YNODE_MAP ? "an empty mapping" : dnode_what(root));
 		return -1;
 	}
 	const struct ynode *k = root->u.map.pairs[0].key;
@@ -180,7 +183,7 @@ static int doc_kind(struct loader *L, struct dctx *c, const struct ydoc *doc, bo
 				return i; /* decoded anyway, to report everything else */
 			}
 	}
-	const char *hint = ident_suggest(k->u.scalar.str, kinds);
+	const char *hint = dsuggest(k->u.scalar.str, kinds);
 	if (hint)
 		derr(c, &k->loc, "unknown-kind",
 		     "unknown file kind '%s' (did you mean '%s'?): the first key must be spec, "
@@ -198,6 +201,11 @@ static void keep_doc(struct loader *L, struct ydoc *doc)
 	struct model *m = L->m;
 	m->docs = xreallocarray(m->docs, m->ndocs + 1, sizeof(*m->docs));
 	m->docs[m->ndocs++] = doc;
+}
+
+static void add_suite(struct loader *L, struct suite *s)
+{
+	PUSH(L->suites, L->nsuites, L->csuites, s);
 }
 
 static void add_spec(struct loader *L, struct spec *s, bool context)
@@ -233,6 +241,13 @@ static bool prescan_suite(const char *path, enum transport *tr)
 	int t = -1;
 	for (int n = 0; n < 200 && fgets(line, sizeof(line), f); n++) {
 		size_t len = strlen(line);
+		if (len == sizeof(line) - 1 && line[len - 1] != '\n') {
+			/* a long line: not one of the short keys looked for; skip it all */
+			int ch;
+			while ((ch = fgetc(f)) != EOF && ch != '\n')
+				;
+			continue;
+		}
 		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 			line[--len] = '\0';
 		if (!len || line[0] == '#' || line[0] == ' ' || !strcmp(line, "---"))
@@ -254,10 +269,11 @@ static bool prescan_suite(const char *path, enum transport *tr)
 		if (!strcmp(line, "kind"))
 			conformance = tail_ok && !strcmp(v, "conformance");
 		else if (!strcmp(line, "transport"))
-			t = !tail_ok ? -1 : !strcmp(v, "exec") ? TRANSPORT_EXEC
-					  : !strcmp(v, "jsonl") ? TRANSPORT_JSONL
-					  : !strcmp(v, "http")	? TRANSPORT_HTTP
-								: -1;
+			t = !tail_ok		  ? -1
+			    : !strcmp(v, "exec")  ? TRANSPORT_EXEC
+			    : !strcmp(v, "jsonl") ? TRANSPORT_JSONL
+			    : !strcmp(v, "http")  ? TRANSPORT_HTTP
+						  : -1;
 		else if (!strcmp(line, "cases")) {
 			cases = *v == '\0';
 			break;
@@ -286,19 +302,48 @@ static int on_case(const struct ynode *item, size_t index, void *ctx)
 }
 
 /* Loads a suite whose cases stream through on_case; false if the file did not load. */
+/* Appends every diagnostic of src to dst, in order, with src's counts. */
+static void diags_append(struct diags *dst, const struct diags *src)
+{
+	size_t errors = 0, warnings = 0;
+	for (size_t i = 0; i < src->n; i++) {
+		const struct diag *g = &src->items[i];
+		struct srcloc loc = {g->file, g->line, g->col};
+		diags_add(dst, g->severity, &loc, g->code, "%s", g->message);
+		if (g->severity == DIAG_ERROR)
+			errors++;
+		else
+			warnings++;
+	}
+	/* those src could not store any more still count */
+	dst->errors += src->errors - errors;
+	dst->warnings += src->warnings - warnings;
+	dst->dropped += src->dropped;
+}
+
 static bool load_streamed(struct loader *L, const char *path, enum transport tr)
 {
 	struct model *m = L->m;
 	struct suite *s = arena_alloc(&m->arena, sizeof(*s));
-	struct dctx c = {.d = L->d, .a = &m->arena, .own = L->own,
+	/*
+	 * The cases' diagnostics wait in their own list: if the file turns out
+	 * not to parse, it is skipped for typed loading like any other file.
+	 */
+	struct diags typed = DIAGS_INIT;
+	struct dctx c = {.d = &typed,
+			 .a = &m->arena,
+			 .own = L->own,
 			 .file = arena_strdup(&m->arena, path),
-			 .dir = ddirname(&m->arena, path), .tr = tr, .transport = 1u << tr};
+			 .dir = ddirname(&m->arena, path),
+			 .tr = tr,
+			 .transport = 1u << tr};
 	struct case_acc *acc = cases_begin(&c, s, 0);
 	struct stream_ctx sc = {&c, acc};
 	struct ydoc *doc = NULL;
 	int rc = ydoc_load_file_each(&doc, path, &L->opts->yaml, "cases", on_case, &sc, L->d);
 	if (rc < 0 || !doc) {
 		cases_end(&c, acc);
+		diags_release(&typed);
 		return false;
 	}
 	keep_doc(L, doc);
@@ -306,10 +351,12 @@ static bool load_streamed(struct loader *L, const char *path, enum transport tr)
 	c.transport = DT_ALL;
 	struct suite *got = suite_decode(&c, doc->root, s, true);
 	cases_end(&c, acc);
+	diags_append(L->d, &typed);
+	diags_release(&typed);
 	if (got) {
 		if (L->opts->hash_files)
 			sha256_hex(doc->source, doc->source_len, s->sha256);
-		PUSH(L->suites, L->nsuites, L->csuites, s);
+		add_suite(L, s);
 	}
 	return true;
 }
@@ -349,7 +396,7 @@ static void load_file(struct loader *L, const char *path, bool context)
 		if (s) {
 			if (L->opts->hash_files)
 				sha256_hex(doc->source, doc->source_len, s->sha256);
-			PUSH(L->suites, L->nsuites, L->csuites, s);
+			add_suite(L, s);
 		}
 		break;
 	}
@@ -363,7 +410,8 @@ static void load_file(struct loader *L, const char *path, bool context)
 		derr(&c, &doc->root->u.map.pairs[0].key->loc, "unexpected-project",
 		     "a project file is not loaded as a path (pass it as the project file)");
 		break;
-	default: break;
+	default:
+		break;
 	}
 }
 
@@ -375,7 +423,11 @@ static void load_project(struct loader *L)
 	if (!pf && stat("harness.yaml", &st) == 0)
 		pf = "harness.yaml";
 	project_defaults(&m->arena, &m->project, pf ? arena_strdup(&m->arena, pf) : NULL);
-	struct dctx c = {.d = L->d, .a = &m->arena, .own = L->own, .file = pf, .dir = m->project.dir,
+	struct dctx c = {.d = L->d,
+			 .a = &m->arena,
+			 .own = L->own,
+			 .file = pf,
+			 .dir = m->project.dir,
 			 .transport = DT_ALL};
 	if (pf) {
 		seen_add(L, pf);
@@ -409,15 +461,14 @@ static void load_project_dirs(struct loader *L)
 	const char *written[] = {p->specs, p->suites, p->members};
 	const char *abs[] = {p->specs_abs, p->suites_abs, p->members_abs};
 	const char *defaults[] = {"specs", "suites", "members"};
+	const struct srcloc *locs[] = {&p->specs_loc, &p->suites_loc, &p->members_loc};
 	for (int i = 0; i < 3; i++) {
 		const char *dir = project_dir_path(L->m, written[i], abs[i]);
 		struct stat st;
 		if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) {
 			walk(L, dir, 0);
-		} else if (p->present && strcmp(written[i], defaults[i]) != 0) {
-			struct srcloc loc = p->loc;
-			loc.file = p->path;
-			diags_add(L->d, DIAG_WARNING, &loc, "missing-dir",
+		} else if (p->present && locs[i]->line && strcmp(written[i], defaults[i]) != 0) {
+			diags_add(L->d, DIAG_WARNING, locs[i], "missing-dir",
 				  "directory '%s' (%s) does not exist", dir, defaults[i]);
 		}
 	}
@@ -447,8 +498,8 @@ static size_t sort_unique(struct dctx *c, struct idref *refs, size_t n, const ch
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (k > 0 && !strcmp(refs[k - 1].id, refs[i].id)) {
-			derr(c, refs[i].loc, "duplicate-id", "duplicate %s id '%s' (first at %s)", what,
-			     refs[i].id, dloc_str(c, refs[k - 1].loc));
+			derr(c, refs[i].loc, "duplicate-id", "duplicate %s id '%s' (first at %s)",
+			     what, refs[i].id, dloc_str(c, refs[k - 1].loc));
 			continue;
 		}
 		refs[k++] = refs[i];
@@ -488,7 +539,8 @@ static void finish_specs(struct loader *L, struct dctx *c)
 		struct spec *s = tmp[i].obj;
 		if (m->nspecs > 0) {
 			struct spec *prev = m->specs[m->nspecs - 1];
-			if (!strcmp(prev->id, s->id) && !semver_compare(&prev->version, &s->version)) {
+			if (!strcmp(prev->id, s->id) &&
+			    !semver_compare(&prev->version, &s->version)) {
 				derr(c, &s->loc, "duplicate-id",
 				     "duplicate spec '%s' version %s (first at %s)", s->id,
 				     s->version_str, dloc_str(c, &prev->loc));
@@ -506,9 +558,10 @@ static void finish_list(struct loader *L, struct dctx *c, void **objs, size_t n,
 	struct idref *refs = xcalloc(n ? n : 1, sizeof(*refs));
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
-		const char *id = suites ? ((struct suite *)objs[i])->id : ((struct member *)objs[i])->id;
+		const char *id =
+		    suites ? ((struct suite *)objs[i])->id : ((struct member *)objs[i])->id;
 		const struct srcloc *loc =
-			suites ? &((struct suite *)objs[i])->loc : &((struct member *)objs[i])->loc;
+		    suites ? &((struct suite *)objs[i])->loc : &((struct member *)objs[i])->loc;
 		if (id)
 			refs[k++] = (struct idref){id, loc, objs[i], i};
 	}
@@ -546,18 +599,19 @@ static struct spec *resolve_spec(struct loader *L, struct dctx *c, const char *w
 			nv++;
 		}
 	if (nv) {
-		derr(c, loc, "spec-version", "%s %s spec '%s', but only %s %s loaded", who, verb, ref,
-		     versions, nv == 1 ? "is" : "are");
+		derr(c, loc, "spec-version", "%s %s spec '%s', but only %s %s loaded", who, verb,
+		     ref, versions, nv == 1 ? "is" : "are");
 		return NULL;
 	}
 	const char **cand = arena_alloc_array(&m->arena, m->nspecs + 1, sizeof(*cand));
 	for (size_t i = 0; i < m->nspecs; i++)
 		cand[i] = m->specs[i]->id;
-	const char *hint = ident_suggest(id, cand);
+	const char *hint = dsuggest(id, cand);
 	if (hint)
 		derr(c, loc, "unknown-spec", "unknown spec '%s' (did you mean '%s'?)", id, hint);
 	else
-		derr(c, loc, "unknown-spec", "unknown spec '%s' (no spec with this id is loaded)", id);
+		derr(c, loc, "unknown-spec", "unknown spec '%s' (no spec with this id is loaded)",
+		     id);
 	return NULL;
 }
 
@@ -593,12 +647,13 @@ static void validate_suite(struct loader *L, struct dctx *c, struct suite *s, st
 	if (!s->spec_id)
 		return;
 	const char *who = s->id ? arena_printf(c->a, "suite '%s'", s->id) : "the suite";
-	s->spec = resolve_spec(L, c, who, "needs", s->spec_id, s->spec_range, s->spec_ref,
-			       &s->spec_loc);
-	bool any = false;
-	for (size_t i = 0; i < s->ncases; i++)
-		any |= s->cases[i].ncovers > 0;
-	if (s->kind == SUITE_CONFORMANCE && !any && s->id)
+	s->spec =
+	    resolve_spec(L, c, who, "needs", s->spec_id, s->spec_range, s->spec_ref, &s->spec_loc);
+	/*
+	 * Covering nothing is worth a warning when the cases could be read and
+	 * none writes `covers`; a `covers` with errors has its own diagnostic.
+	 */
+	if (s->kind == SUITE_CONFORMANCE && s->shape_known && !s->covers_written && s->id)
 		dwarn(c, &s->loc, "covers-nothing", "suite '%s' covers no requirement", s->id);
 	if (!s->spec)
 		return;
@@ -616,7 +671,8 @@ static void validate_suite(struct loader *L, struct dctx *c, struct suite *s, st
 		check_covers(c, s->spec, t->covers, t->covers_locs, t->ncovers, covered);
 		for (size_t j = 0; j < t->nrequires; j++)
 			if (!spec_find_profile(s->spec, t->requires[j]))
-				spec_unknown_profile(c, s->spec, &t->requires_locs[j], t->requires[j]);
+				spec_unknown_profile(c, s->spec, &t->requires_locs[j],
+						     t->requires[j]);
 	}
 	for (size_t i = 0; i < s->nworkloads; i++) {
 		struct workload *w = &s->workloads[i];
@@ -640,23 +696,21 @@ static void validate_member(struct loader *L, struct dctx *c, struct member *mb,
 						     im->profiles[j]);
 		struct coverage *cv = coverage_of(L, cov, im->spec);
 		unsigned have = cv ? cv->transports : 0;
-		int t = im->has_exec ? TRANSPORT_EXEC : im->has_jsonl ? TRANSPORT_JSONL
-				     : im->has_http  ? TRANSPORT_HTTP
-						     : -1;
+		int t = im->has_exec	? TRANSPORT_EXEC
+			: im->has_jsonl ? TRANSPORT_JSONL
+			: im->has_http	? TRANSPORT_HTTP
+					: -1;
 		if (t < 0 || !have || (have & (1u << t)))
 			continue;
-		const struct srcloc *loc = t == TRANSPORT_EXEC	  ? &im->exec.loc
-					   : t == TRANSPORT_JSONL ? &im->jsonl.loc
-								  : &im->http.loc;
+		const struct srcloc *loc = &im->transport_loc;
 		char list[64] = "";
 		size_t at = 0;
 		for (int b = 0; b <= TRANSPORT_HTTP; b++)
 			if (have & (1u << b))
 				at += (size_t)snprintf(list + at, sizeof(list) - at, "%s%s",
 						       at ? " and " : "", transport_name(b));
-		derr(c, loc, "wrong-transport",
-		     "%s runs spec '%s' over %s, but its suites use %s", who, im->spec_id,
-		     transport_name((enum transport)t), list);
+		derr(c, loc, "wrong-transport", "%s runs spec '%s' over %s, but its suites use %s",
+		     who, im->spec_id, transport_name((enum transport)t), list);
 	}
 }
 
@@ -779,7 +833,8 @@ void model_free(struct model *m)
 	free(m);
 }
 
-struct spec *model_find_spec(const struct model *m, const char *id, const struct semver_range *range)
+struct spec *model_find_spec(const struct model *m, const char *id,
+			     const struct semver_range *range)
 {
 	struct spec *best = NULL;
 	for (size_t i = 0; i < m->nspecs; i++) {
@@ -803,16 +858,16 @@ static int cmp_key_member(const void *key, const void *elem)
 
 struct suite *model_find_suite(const struct model *m, const char *id)
 {
-	struct suite **p = m->nsuites ? bsearch(id, m->suites, m->nsuites, sizeof(*m->suites),
-						cmp_key_suite)
-				      : NULL;
+	struct suite **p =
+	    m->nsuites ? bsearch(id, m->suites, m->nsuites, sizeof(*m->suites), cmp_key_suite)
+		       : NULL;
 	return p ? *p : NULL;
 }
 
 struct member *model_find_member(const struct model *m, const char *id)
 {
-	struct member **p = m->nmembers ? bsearch(id, m->members, m->nmembers, sizeof(*m->members),
-						  cmp_key_member)
-					: NULL;
+	struct member **p =
+	    m->nmembers ? bsearch(id, m->members, m->nmembers, sizeof(*m->members), cmp_key_member)
+			: NULL;
 	return p ? *p : NULL;
 }

@@ -5,10 +5,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -25,11 +27,16 @@
  * async-signal-safe system calls (setsid, prctl, fcntl, dup2, close_range,
  * setrlimit, chdir, sigaction, execve) on data prepared before fork(), and
  * reports the failing step and errno through an O_CLOEXEC pipe that a
- * successful exec closes. The parent blocks on that pipe (well under a
- * millisecond): when proc_start returns, the child is a session and group
- * leader, so kill(-pid) always means its group, and a failed exec is known.
- * fork() of the harness (which stays small) is cheap; setsid() rather than
- * setpgid() also detaches the member from the controlling terminal.
+ * successful exec closes. The parent does not wait for that pipe in
+ * proc_start: the evloop watches it (EOF: the exec succeeded; a report: the
+ * spawn failed, delivered through on_done as PROC_SPAWN_FAILED), so the
+ * harness prepares the next spawn while this child sets itself up. Until the
+ * pipe has settled the child may not yet be a session and group leader, so
+ * everything that needs that (proc_pid, signalling the group, proc_free)
+ * first waits for the pipe to settle (settle(p, true)); reaping settles it
+ * without waiting, since a dead child has closed its end. fork() of the
+ * harness (which stays small) is cheap; setsid() rather than setpgid() also
+ * detaches the member from the controlling terminal.
  */
 
 #ifndef SYS_pidfd_open
@@ -95,6 +102,9 @@ struct proc {
 	char *cwd;
 	pid_t pid;
 	int pidfd;
+	int rep_fd; /* the child's status pipe until it settles (exec or report), else -1 */
+	struct child_report report;
+	size_t report_got;
 
 	int in_fd;
 	struct strbuf in; /* queued stdin bytes from in_off on */
@@ -303,15 +313,36 @@ static void plan_limits(struct plan *pl, const struct proc_limits *l)
 	plan_limit(pl, RLIMIT_CORE, 0, 0);
 }
 
-/* ---- the child (between fork and exec: async-signal-safe calls only) ---- */
+/*
+ * ---- the child (between clone and exec) ----
+ *
+ * The child shares the parent's memory (CLONE_VM) and runs on child_stack
+ * while the parent is suspended (CLONE_VFORK) until it execs or exits: no
+ * page tables are copied and the parent takes no copy-on-write faults
+ * afterwards. So the child only makes raw system calls (no libc wrapper that
+ * a sanitizer could intercept, nothing that writes memory but its own stack
+ * and errno), with every signal blocked so that no handler of the harness
+ * runs on this stack.
+ */
+
+/* The kernel's struct sigaction for rt_sigaction (x86_64, aarch64 and the generic layout). */
+struct ksigaction {
+	void (*handler)(int);
+	unsigned long flags;
+	void (*restorer)(void);
+	unsigned long mask;
+};
+
+static char child_stack[64 * 1024] __attribute__((aligned(64)));
 
 static void child_fail(const struct plan *pl, int stage, int e) __attribute__((noreturn));
 static void child_fail(const struct plan *pl, int stage, int e)
 {
 	struct child_report r = {stage, e};
-	ssize_t n = write(pl->report_fd, &r, sizeof(r));
-	(void)n;
-	_exit(127);
+	syscall(SYS_write, pl->report_fd, &r, sizeof(r));
+	syscall(SYS_exit_group, 127);
+	for (;;)
+		;
 }
 
 /* Mark every fd from 3 up close-on-exec, even ones some library opened without O_CLOEXEC. */
@@ -321,60 +352,60 @@ static void child_cloexec_from_3(void)
 		return;
 	struct rlimit rl;
 	long max = 65536;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    rl.rlim_cur < (rlim_t)max)
+	if (syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)max)
 		max = (long)rl.rlim_cur;
 	for (long fd = 3; fd < max; fd++) {
-		int fl = fcntl((int)fd, F_GETFD);
+		long fl = syscall(SYS_fcntl, (int)fd, F_GETFD);
 		if (fl >= 0 && !(fl & FD_CLOEXEC))
-			fcntl((int)fd, F_SETFD, fl | FD_CLOEXEC);
+			syscall(SYS_fcntl, (int)fd, F_SETFD, (int)fl | FD_CLOEXEC);
 	}
 }
 
-static void child_main(const struct plan *pl) __attribute__((noreturn));
-static void child_main(const struct plan *pl)
+static int child_main(void *arg)
 {
-	if (setsid() < 0)
+	const struct plan *pl = arg;
+	if (syscall(SYS_setsid) < 0)
 		child_fail(pl, STAGE_SETUP, errno);
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+	if (syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		child_fail(pl, STAGE_SETUP, errno);
-	if (getppid() != pl->parent)
-		_exit(127); /* the harness died before PDEATHSIG was armed */
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+	if (syscall(SYS_getppid) != pl->parent)
+		syscall(SYS_exit_group, 127); /* the harness died before PDEATHSIG was armed */
+	if (syscall(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		child_fail(pl, STAGE_SETUP, errno);
 
-	/* Move the three ends above 2 first, so no dup2 onto 0..2 clobbers a source. */
+	/* Move the three ends above 2 first, so no dup onto 0..2 clobbers a source. */
 	int src[3];
 	for (int i = 0; i < 3; i++)
-		if ((src[i] = fcntl(pl->fds[i], F_DUPFD_CLOEXEC, 3)) < 0)
+		if ((src[i] = (int)syscall(SYS_fcntl, pl->fds[i], F_DUPFD_CLOEXEC, 3)) < 0)
 			child_fail(pl, STAGE_SETUP, errno);
 	for (int i = 0; i < 3; i++)
-		if (dup2(src[i], i) < 0) /* the copy on 0..2 is not close-on-exec */
+		if (syscall(SYS_dup3, src[i], i, 0) < 0) /* the copy on 0..2 is not close-on-exec */
 			child_fail(pl, STAGE_SETUP, errno);
 	child_cloexec_from_3();
 
 	for (int i = 0; i < pl->nrl; i++)
-		if (setrlimit(pl->rl[i].resource, &pl->rl[i].lim) < 0)
+		if (syscall(SYS_prlimit64, 0, pl->rl[i].resource, &pl->rl[i].lim, NULL) < 0)
 			child_fail(pl, STAGE_RLIMIT, errno);
-	if (pl->cwd && chdir(pl->cwd) < 0)
+	if (pl->cwd && syscall(SYS_chdir, pl->cwd) < 0)
 		child_fail(pl, STAGE_CHDIR, errno);
 
-	/* Ignored signals stay ignored across exec, and the mask is inherited: reset both. */
-	struct sigaction dfl;
-	memset(&dfl, 0, sizeof(dfl));
-	dfl.sa_handler = SIG_DFL;
-	sigemptyset(&dfl.sa_mask);
+	/*
+	 * Ignored signals stay ignored across exec, and the mask is inherited:
+	 * reset both. Handled ones are reset by exec itself, but one pending
+	 * now (a proc_kill) must not run a handler of the harness here.
+	 */
+	const struct ksigaction dfl = {.handler = SIG_DFL};
 	for (int sig = 1; sig < NSIG; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
-			sigaction(sig, &dfl, NULL);
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+			syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
+	const unsigned long none = 0;
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, sizeof(none));
 
 	int e = ENOENT;
 	bool eacces = false;
 	for (char **c = pl->cands; *c; c++) {
-		execve(*c, pl->argv, pl->envp);
+		syscall(SYS_execve, *c, pl->argv, pl->envp);
 		e = errno;
 		if (e == EACCES)
 			eacces = true;
@@ -573,6 +604,65 @@ static void close_pidfd(struct proc *p)
 	}
 }
 
+static void on_spawn_failed(struct evloop *loop, uint64_t id, void *data);
+
+/* The child reported a failed step and is exiting: reap it and end as PROC_SPAWN_FAILED. */
+static void fail_spawn(struct proc *p)
+{
+	int st;
+	while (waitpid(p->pid, &st, 0) < 0 && errno == EINTR)
+		;
+	p->spawn_failed = true;
+	p->reaped = true;
+	p->pid = -1;
+	list_remove(p);
+	cancel_timer(p, &p->deadline_timer);
+	cancel_timer(p, &p->grace_timer);
+	cancel_timer(p, &p->poll_timer);
+	close_pidfd(p);
+	close_stdin(p);
+	close_stream(p, &p->out);
+	close_stream(p, &p->err);
+	p->res.status = PROC_SPAWN_FAILED;
+	p->res.spawn_errno = p->report.err;
+	p->res.kill_signal = 0;
+	p->res.wall_ns = evloop_now_ns() - p->start_ns;
+	spawn_message(p, p->report.stage, p->report.err);
+	if (!p->failed_timer)
+		p->failed_timer = evloop_timer_add(p->loop, 0, on_spawn_failed, p);
+}
+
+/*
+ * Read the child's status pipe: EOF means it exec'd (so it is a session and
+ * group leader), a full report means a step failed (fail_spawn). Returns
+ * false only when !block and neither has happened yet.
+ */
+static bool settle(struct proc *p, bool block)
+{
+	while (p->rep_fd >= 0) {
+		ssize_t n = read(p->rep_fd, (char *)&p->report + p->report_got,
+				 sizeof(p->report) - p->report_got);
+		if (n > 0) {
+			p->report_got += (size_t)n;
+			if (p->report_got < sizeof(p->report))
+				continue;
+		} else if (n < 0 && errno == EINTR) {
+			continue;
+		} else if (n < 0 && errno == EAGAIN) {
+			if (!block)
+				return false;
+			struct pollfd pfd = {.fd = p->rep_fd, .events = POLLIN};
+			poll(&pfd, 1, -1);
+			continue;
+		}
+		evloop_unwatch(p->loop, p->rep_fd);
+		close_fd(&p->rep_fd);
+	}
+	if (p->report_got == sizeof(p->report) && !p->spawn_failed)
+		fail_spawn(p);
+	return true;
+}
+
 /* The result is complete: say so. The caller returns right after (p may be gone). */
 static void finish(struct proc *p)
 {
@@ -603,7 +693,7 @@ static void finish(struct proc *p)
 
 static void maybe_finish(struct proc *p)
 {
-	if (!p->done && p->reaped && p->out.fd < 0 && p->err.fd < 0)
+	if (!p->done && p->reaped && p->rep_fd < 0 && p->out.fd < 0 && p->err.fd < 0)
 		finish(p);
 }
 
@@ -755,6 +845,11 @@ static void on_linger(struct evloop *loop, uint64_t id, void *data)
  */
 static bool reap(struct proc *p)
 {
+	/* A child that has not exec'd nor reported is alive; a dead one closed its end. */
+	if (!settle(p, false))
+		return false;
+	if (p->spawn_failed)
+		return true;
 	siginfo_t si;
 	int w;
 	do {
@@ -833,6 +928,9 @@ static void on_poll(struct evloop *loop, uint64_t id, void *data)
 
 static void signal_group(struct proc *p, int sig)
 {
+	settle(p, true); /* only then is pid a group id; may find a failed spawn */
+	if (p->pid <= 0 || p->reaped)
+		return;
 	kill(-p->pid, sig);
 	p->res.kill_signal = sig;
 }
@@ -858,6 +956,16 @@ static void on_deadline(struct evloop *loop, uint64_t id, void *data)
 	signal_group(p, SIGTERM);
 	if (!p->grace_timer)
 		p->grace_timer = evloop_timer_add(loop, p->grace_ns, on_grace, p);
+}
+
+static void on_report(struct evloop *loop, int fd, unsigned events, void *data)
+{
+	(void)loop;
+	(void)fd;
+	(void)events;
+	struct proc *p = data;
+	if (settle(p, false))
+		maybe_finish(p);
 }
 
 static void on_spawn_failed(struct evloop *loop, uint64_t id, void *data)
@@ -1004,7 +1112,7 @@ int proc_start(struct proc **out, struct evloop *loop, const struct proc_spec *s
 		goto done;
 	}
 	if ((in_p[1] >= 0 && set_nonblock(in_p[1]) < 0) || set_nonblock(out_p[0]) < 0 ||
-	    set_nonblock(err_p[0]) < 0) {
+	    set_nonblock(err_p[0]) < 0 || set_nonblock(rep[0]) < 0) {
 		error_errno(err, "cannot make pipes for '%s' non-blocking", spec->argv[0]);
 		goto done;
 	}
@@ -1018,7 +1126,7 @@ int proc_start(struct proc **out, struct evloop *loop, const struct proc_spec *s
 	p->name = xstrdup(spec->argv[0]);
 	p->cwd = spec->cwd ? xstrdup(spec->cwd) : NULL;
 	p->pid = -1;
-	p->pidfd = p->in_fd = -1;
+	p->pidfd = p->in_fd = p->rep_fd = -1;
 	strbuf_init(&p->in, (size_t)-1);
 	proc_result_init(&p->res);
 	stream_init(p, &p->out, 1, &spec->out, &p->res.out, &p->res.out_total);
@@ -1037,9 +1145,8 @@ int proc_start(struct proc **out, struct evloop *loop, const struct proc_spec *s
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	p->start_ns = evloop_now_ns();
-	pid_t pid = fork();
-	if (pid == 0)
-		child_main(&pl);
+	pid_t pid = clone(child_main, child_stack + sizeof(child_stack),
+			  CLONE_VM | CLONE_VFORK | SIGCHLD, &pl);
 	int fork_errno = errno;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (pid < 0) {
@@ -1053,34 +1160,11 @@ int proc_start(struct proc **out, struct evloop *loop, const struct proc_spec *s
 	close_fd(&err_p[1]);
 	close_fd(&rep[1]);
 
-	struct child_report report;
-	size_t got = 0;
-	while (got < sizeof(report)) {
-		ssize_t n = read(rep[0], (char *)&report + got, sizeof(report) - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	if (got == sizeof(report)) {
-		int st;
-		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-			;
-		p->spawn_failed = true;
-		p->res.status = PROC_SPAWN_FAILED;
-		p->res.spawn_errno = report.err;
-		p->res.wall_ns = evloop_now_ns() - p->start_ns;
-		spawn_message(p, report.stage, report.err);
-		p->reaped = true;
-		p->failed_timer = evloop_timer_add(loop, 0, on_spawn_failed, p);
-		*out = p;
-		rc = 0;
-		goto done;
-	}
-
 	p->pid = pid;
 	list_add(p);
+	p->rep_fd = rep[0];
+	rep[0] = -1;
+	evloop_watch(loop, p->rep_fd, EVLOOP_READ, on_report, p, NULL);
 	p->out.fd = out_p[0];
 	p->err.fd = err_p[0];
 	out_p[0] = err_p[0] = -1;
@@ -1130,6 +1214,8 @@ bool proc_done(const struct proc *p)
 
 pid_t proc_pid(const struct proc *p)
 {
+	/* Not a group id until the exec (or the failure) is known. p is never const-defined. */
+	settle((struct proc *)p, true);
 	return p->pid;
 }
 
@@ -1150,6 +1236,7 @@ void proc_take_result(struct proc *p, struct proc_result *out)
 
 void proc_kill(struct proc *p, bool now)
 {
+	settle(p, true);
 	if (p->done || p->reaped || p->pid <= 0)
 		return;
 	if (!p->timed_out)
@@ -1169,7 +1256,8 @@ void proc_kill(struct proc *p, bool now)
 size_t proc_kill_all(bool now)
 {
 	size_t n = 0;
-	for (struct proc *p = live_head; p; p = p->next) {
+	for (struct proc *p = live_head, *next; p; p = next) {
+		next = p->next; /* proc_kill may find a failed spawn and unlist p */
 		proc_kill(p, now);
 		n++;
 	}
@@ -1191,6 +1279,7 @@ void proc_free(struct proc *p)
 {
 	if (!p || p->free_requested)
 		return;
+	settle(p, true); /* so that -pid is its group */
 	if (p->pid > 0 && !p->reaped) {
 		kill(-p->pid, SIGKILL);
 		while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
@@ -1204,6 +1293,10 @@ void proc_free(struct proc *p)
 	cancel_timer(p, &p->linger_timer);
 	cancel_timer(p, &p->failed_timer);
 	close_pidfd(p);
+	if (p->rep_fd >= 0) {
+		evloop_unwatch(p->loop, p->rep_fd);
+		close_fd(&p->rep_fd);
+	}
 	close_stdin(p);
 	close_stream(p, &p->out);
 	close_stream(p, &p->err);

@@ -1,4 +1,5 @@
-/* project: decoding harness.yaml (directories, cache, defaults, limits, git, secrets) with ${env.NAME}. */
+/* project: decoding harness.yaml (directories, cache, defaults, limits, git, secrets) with
+ * ${env.NAME}. */
 #include "harness/project.h"
 
 #include "decode.h"
@@ -73,7 +74,8 @@ static const char *interpolate(struct dctx *c, const char *s, const char *key,
 		if (n < 5 || n >= sizeof(name) || strncmp(open + 2, "env.", 4) != 0) {
 			if (loc)
 				derr(c, loc, "bad-value",
-				     "unknown variable '%.*s' in '%s' (only ${env.NAME} is available)",
+				     "unknown variable '%.*s' in '%s' (only ${env.NAME} is "
+				     "available)",
 				     (int)(close - open + 1), open, key);
 			ok = false;
 			break;
@@ -101,9 +103,9 @@ static const char *interpolate(struct dctx *c, const char *s, const char *key,
 
 enum { PD_JOBS, PD_TIMEOUT, PD_SANDBOX, PD__N };
 static const struct dkey defaults_keys[PD__N] = {
-	[PD_JOBS] = {"jobs", 0, 0},
-	[PD_TIMEOUT] = {"timeout", 0, 0},
-	[PD_SANDBOX] = {"sandbox", 0, 0},
+    [PD_JOBS] = {"jobs", 0, 0},
+    [PD_TIMEOUT] = {"timeout", 0, 0},
+    [PD_SANDBOX] = {"sandbox", 0, 0},
 };
 
 static void defaults_decode(struct dctx *c, const struct ynode *n, struct project *p)
@@ -116,7 +118,8 @@ static void defaults_decode(struct dctx *c, const struct ynode *n, struct projec
 		if (v->kind == YNODE_SCALAR && v->u.scalar.type == YSCALAR_STR) {
 			if (strcmp(v->u.scalar.str, "auto") != 0)
 				derr(c, &v->loc, "bad-value",
-				     "invalid jobs '%s' (expected auto or a number)", v->u.scalar.str);
+				     "invalid jobs '%s' (expected auto or a number)",
+				     v->u.scalar.str);
 			p->jobs = 0;
 		} else {
 			duint(c, v, "jobs", 1, 4096, &p->jobs);
@@ -133,9 +136,12 @@ static void defaults_decode(struct dctx *c, const struct ynode *n, struct projec
 
 enum { PL_CPU, PL_MEMORY, PL_FILE_SIZE, PL_OPEN_FILES, PL_PROCESSES, PL_OUTPUT, PL__N };
 static const struct dkey limits_keys[PL__N] = {
-	[PL_CPU] = {"cpu", 0, 0},		[PL_MEMORY] = {"memory", 0, 0},
-	[PL_FILE_SIZE] = {"file_size", 0, 0},	[PL_OPEN_FILES] = {"open_files", 0, 0},
-	[PL_PROCESSES] = {"processes", 0, 0}, [PL_OUTPUT] = {"output", 0, 0},
+    [PL_CPU] = {"cpu", 0, 0},
+    [PL_MEMORY] = {"memory", 0, 0},
+    [PL_FILE_SIZE] = {"file_size", 0, 0},
+    [PL_OPEN_FILES] = {"open_files", 0, 0},
+    [PL_PROCESSES] = {"processes", 0, 0},
+    [PL_OUTPUT] = {"output", 0, 0},
 };
 
 static void limits_decode(struct dctx *c, const struct ynode *n, struct project_limits *l)
@@ -168,19 +174,30 @@ static bool env_name_ok(const char *s)
 	return true;
 }
 
-enum { PJ_HARNESS, PJ_SPECS, PJ_SUITES, PJ_MEMBERS, PJ_REPORTS, PJ_CACHE, PJ_DEFAULTS,
-       PJ_LIMITS, PJ_GIT, PJ_SECRETS, PJ__N };
+enum {
+	PJ_HARNESS,
+	PJ_SPECS,
+	PJ_SUITES,
+	PJ_MEMBERS,
+	PJ_REPORTS,
+	PJ_CACHE,
+	PJ_DEFAULTS,
+	PJ_LIMITS,
+	PJ_GIT,
+	PJ_SECRETS,
+	PJ__N
+};
 static const struct dkey project_keys[PJ__N] = {
-	[PJ_HARNESS] = {"harness", DK_REQ, 0},
-	[PJ_SPECS] = {"specs", 0, 0},
-	[PJ_SUITES] = {"suites", 0, 0},
-	[PJ_MEMBERS] = {"members", 0, 0},
-	[PJ_REPORTS] = {"reports", 0, 0},
-	[PJ_CACHE] = {"cache", 0, 0},
-	[PJ_DEFAULTS] = {"defaults", 0, 0},
-	[PJ_LIMITS] = {"limits", 0, 0},
-	[PJ_GIT] = {"git", 0, 0},
-	[PJ_SECRETS] = {"secrets", 0, 0},
+    [PJ_HARNESS] = {"harness", DK_REQ, 0},
+    [PJ_SPECS] = {"specs", 0, 0},
+    [PJ_SUITES] = {"suites", 0, 0},
+    [PJ_MEMBERS] = {"members", 0, 0},
+    [PJ_REPORTS] = {"reports", 0, 0},
+    [PJ_CACHE] = {"cache", 0, 0},
+    [PJ_DEFAULTS] = {"defaults", 0, 0},
+    [PJ_LIMITS] = {"limits", 0, 0},
+    [PJ_GIT] = {"git", 0, 0},
+    [PJ_SECRETS] = {"secrets", 0, 0},
 };
 
 void project_decode(struct dctx *c, const struct ynode *root, struct project *p)
@@ -199,9 +216,16 @@ void project_decode(struct dctx *c, const struct ynode *root, struct project *p)
 		else
 			p->format = 1;
 	}
-	const char **dirs[] = {[PJ_SPECS] = &p->specs,	   [PJ_SUITES] = &p->suites,
-			       [PJ_MEMBERS] = &p->members, [PJ_REPORTS] = &p->reports,
+	const char **dirs[] = {[PJ_SPECS] = &p->specs,
+			       [PJ_SUITES] = &p->suites,
+			       [PJ_MEMBERS] = &p->members,
+			       [PJ_REPORTS] = &p->reports,
 			       [PJ_CACHE] = &p->cache};
+	struct srcloc *dlocs[] = {[PJ_SPECS] = &p->specs_loc,
+				  [PJ_SUITES] = &p->suites_loc,
+				  [PJ_MEMBERS] = &p->members_loc,
+				  [PJ_REPORTS] = &p->reports_loc,
+				  [PJ_CACHE] = &p->cache_loc};
 	for (int i = PJ_SPECS; i <= PJ_CACHE; i++) {
 		const char *s = NULL;
 		if (!k[i] || !dstr(c, k[i]->value, project_keys[i].name, &s))
@@ -211,8 +235,10 @@ void project_decode(struct dctx *c, const struct ynode *root, struct project *p)
 			     project_keys[i].name);
 			continue;
 		}
-		if (interpolate(c, s, project_keys[i].name, &k[i]->value->loc))
+		if (interpolate(c, s, project_keys[i].name, &k[i]->value->loc)) {
 			*dirs[i] = s;
+			*dlocs[i] = k[i]->value->loc;
+		}
 	}
 	if (k[PJ_DEFAULTS])
 		defaults_decode(c, k[PJ_DEFAULTS]->value, p);
@@ -238,7 +264,8 @@ void project_decode(struct dctx *c, const struct ynode *root, struct project *p)
 			for (size_t i = 0; i < p->nsecrets; i++)
 				if (!env_name_ok(p->secrets[i]))
 					derr(c, &locs[i], "bad-value",
-					     "invalid environment variable name '%s'", p->secrets[i]);
+					     "invalid environment variable name '%s'",
+					     p->secrets[i]);
 	}
 }
 

@@ -144,7 +144,9 @@ static int materialise(struct exec_job *j, const struct plan_item *it, struct va
 {
 	const struct testcase *tc = it->tc;
 	vars_set_new(v, "case", json_string(tc->id));
-	vars_set_new(v, "suite_dir", json_string(it->suite->dir));
+	/* absolute: the member runs in its own working tree, not in the harness's cwd */
+	char abs[PATH_MAX];
+	vars_set_new(v, "suite_dir", json_string(realpath(it->suite->dir, abs) ? abs : it->suite->dir));
 	for (size_t i = 0; i < it->suite->nvars; i++)
 		vars_set_new(v, it->suite->vars[i].name, json_string(it->suite->vars[i].value));
 	if (!tc->run.nfiles)

@@ -77,7 +77,7 @@ enum outcome run_judge(struct run *r, const struct plan_item *it, const struct e
 	for (size_t i = 0; i < it->suite->nvars; i++)
 		vars_set_new(&vars, it->suite->vars[i].name, json_string(it->suite->vars[i].value));
 	struct match_report mr = MATCH_REPORT_INIT;
-	bool ok = expect_check(r->matcher, e, &s, &vars, &mr);
+	bool ok = match_expect(r->matcher, e, &s, &vars, &mr);
 	enum outcome o = ok ? OUTCOME_PASS : OUTCOME_FAIL;
 	if (!ok) {
 		*message = match_report_message(&mr);

@@ -51,7 +51,7 @@ static const char *const *profile_candidates(struct arena *a, const struct spec 
 void spec_unknown_requirement(struct dctx *c, const struct spec *s, const struct srcloc *loc,
 			      const char *id)
 {
-	const char *hint = ident_suggest(id, req_candidates(c->a, s));
+	const char *hint = dsuggest(id, req_candidates(c->a, s));
 	if (hint)
 		derr(c, loc, "unknown-requirement",
 		     "unknown requirement '%s' in spec '%s' (did you mean '%s'?)", id, s->id, hint);
@@ -63,23 +63,23 @@ void spec_unknown_requirement(struct dctx *c, const struct spec *s, const struct
 void spec_unknown_profile(struct dctx *c, const struct spec *s, const struct srcloc *loc,
 			  const char *id)
 {
-	const char *hint = ident_suggest(id, profile_candidates(c->a, s));
+	const char *hint = dsuggest(id, profile_candidates(c->a, s));
 	if (hint)
 		derr(c, loc, "unknown-profile",
 		     "unknown profile '%s' in spec '%s' (did you mean '%s'?)", id, s->id, hint);
 	else if (s->nprofiles == 0)
-		derr(c, loc, "unknown-profile", "unknown profile '%s': spec '%s' defines no profiles",
-		     id, s->id);
+		derr(c, loc, "unknown-profile",
+		     "unknown profile '%s': spec '%s' defines no profiles", id, s->id);
 	else
 		derr(c, loc, "unknown-profile", "unknown profile '%s' in spec '%s'", id, s->id);
 }
 
 enum { R_ID, R_LEVEL, R_TEXT, R_TAGS, R__N };
 static const struct dkey req_keys[R__N] = {
-	[R_ID] = {"id", DK_REQ, 0},
-	[R_LEVEL] = {"level", DK_REQ, 0},
-	[R_TEXT] = {"text", DK_REQ, 0},
-	[R_TAGS] = {"tags", 0, 0},
+    [R_ID] = {"id", DK_REQ, 0},
+    [R_LEVEL] = {"level", DK_REQ, 0},
+    [R_TEXT] = {"text", DK_REQ, 0},
+    [R_TAGS] = {"tags", 0, 0},
 };
 
 static void decode_requirements(struct dctx *c, struct spec *s, const struct ynode *n)
@@ -107,6 +107,7 @@ static void decode_requirements(struct dctx *c, struct spec *s, const struct yno
 			if (denum(c, k[R_LEVEL]->value, "level", levels, &lv))
 				r->level = (enum level)lv;
 		}
+		r->text = ""; /* never NULL, even when missing (an error already) */
 		if (k[R_TEXT])
 			dstr(c, k[R_TEXT]->value, "text", &r->text);
 		if (k[R_TAGS])
@@ -128,8 +129,8 @@ static void decode_requirements(struct dctx *c, struct spec *s, const struct yno
 
 enum { P_REQS, P_EXTENDS, P__N };
 static const struct dkey profile_keys[P__N] = {
-	[P_REQS] = {"requirements", 0, 0},
-	[P_EXTENDS] = {"extends", 0, 0},
+    [P_REQS] = {"requirements", 0, 0},
+    [P_EXTENDS] = {"extends", 0, 0},
 };
 
 /* Decodes the profiles and checks their requirement names; reqlocs gets each name's position. */
@@ -158,7 +159,8 @@ static void decode_profiles(struct dctx *c, struct spec *s, const struct ynode *
 			if (k[P_REQS])
 				dstrlist(c, k[P_REQS]->value, "requirements", &p->requirements,
 					 &p->nrequirements, &(*reqlocs)[s->nprofiles]);
-			if (k[P_EXTENDS] && did(c, k[P_EXTENDS]->value, "extends", false, &p->extends))
+			if (k[P_EXTENDS] &&
+			    did(c, k[P_EXTENDS]->value, "extends", false, &p->extends))
 				p->extends_loc = k[P_EXTENDS]->value->loc;
 		}
 		s->nprofiles++;
@@ -198,7 +200,8 @@ static void resolve_profiles(struct dctx *c, struct spec *s, struct srcloc **req
 			j = ext[j];
 		}
 		if (j >= 0 && state[j] == 1) {
-			/* the cycle is walk[k..n) where walk[k] == j; name it from its first profile */
+			/* the cycle is walk[k..n) where walk[k] == j; name it from its first
+			 * profile */
 			size_t k = 0;
 			while (walk[k] != (size_t)j)
 				k++;
@@ -220,8 +223,7 @@ static void resolve_profiles(struct dctx *c, struct spec *s, struct srcloc **req
 			else
 				derr(c, &head->extends_loc, "extends-cycle",
 				     "profile '%s' extends itself through %s", head->id, chain);
-			for (size_t m = k; m < n; m++)
-				ext[walk[m]] = -1; /* break it so that ->all terminates */
+			ext[walk[first]] = -1; /* break it at its head so that ->all terminates */
 		}
 		for (size_t m = 0; m < n; m++)
 			state[walk[m]] = 2;
@@ -231,10 +233,12 @@ static void resolve_profiles(struct dctx *c, struct spec *s, struct srcloc **req
 		struct profile *p = &s->profiles[i];
 		memset(mark, 0, s->nrequirements);
 		size_t count = 0;
-		for (long j = (long)i, steps = 0; j >= 0 && steps <= (long)np; j = ext[j], steps++) {
+		for (long j = (long)i, steps = 0; j >= 0 && steps <= (long)np;
+		     j = ext[j], steps++) {
 			struct profile *q = &s->profiles[j];
 			for (size_t r = 0; r < q->nrequirements; r++) {
-				struct requirement *req = spec_find_requirement(s, q->requirements[r]);
+				struct requirement *req =
+				    spec_find_requirement(s, q->requirements[r]);
 				if (req && !mark[req->index]) {
 					mark[req->index] = true;
 					count++;
@@ -250,14 +254,14 @@ static void resolve_profiles(struct dctx *c, struct spec *s, struct srcloc **req
 
 enum { S_SPEC, S_VERSION, S_TITLE, S_WG, S_STATUS, S_DESC, S_REQS, S_PROFILES, S__N };
 static const struct dkey spec_keys[S__N] = {
-	[S_SPEC] = {"spec", DK_REQ, 0},
-	[S_VERSION] = {"version", DK_REQ, 0},
-	[S_TITLE] = {"title", 0, 0},
-	[S_WG] = {"working_group", 0, 0},
-	[S_STATUS] = {"status", 0, 0},
-	[S_DESC] = {"description", 0, 0},
-	[S_REQS] = {"requirements", DK_REQ, 0},
-	[S_PROFILES] = {"profiles", 0, 0},
+    [S_SPEC] = {"spec", DK_REQ, 0},
+    [S_VERSION] = {"version", DK_REQ, 0},
+    [S_TITLE] = {"title", 0, 0},
+    [S_WG] = {"working_group", 0, 0},
+    [S_STATUS] = {"status", 0, 0},
+    [S_DESC] = {"description", 0, 0},
+    [S_REQS] = {"requirements", DK_REQ, 0},
+    [S_PROFILES] = {"profiles", 0, 0},
 };
 
 struct spec *spec_decode(struct dctx *c, const struct ynode *root)

@@ -1,4 +1,5 @@
-/* suite: decoding a suite file: conformance cases (exec, jsonl, http steps) and performance workloads. */
+/* suite: decoding a suite file: conformance cases (exec, jsonl, http steps) and performance
+ * workloads. */
 #include "harness/suite.h"
 
 #include "decode.h"
@@ -41,8 +42,8 @@ struct testcase *suite_find_case(const struct suite *s, const char *id)
 
 enum { F_CONTENT, F_FROM, F__N };
 static const struct dkey file_keys[F__N] = {
-	[F_CONTENT] = {"content", 0, 0},
-	[F_FROM] = {"from", 0, 0},
+    [F_CONTENT] = {"content", 0, 0},
+    [F_FROM] = {"from", 0, 0},
 };
 
 static void files_decode(struct dctx *c, const struct ynode *n, struct exec_run *r)
@@ -59,7 +60,8 @@ static void files_decode(struct dctx *c, const struct ynode *n, struct exec_run 
 		f->loc = pr->key->loc;
 		if (!ident_valid(f->name)) {
 			derr(c, &pr->key->loc, "bad-id",
-			     "invalid file name '%s': use letters, digits, '.', '_' and '-'", f->name);
+			     "invalid file name '%s': use letters, digits, '.', '_' and '-'",
+			     f->name);
 			continue;
 		}
 		if (pr->value->kind != YNODE_MAP) {
@@ -79,16 +81,18 @@ static void files_decode(struct dctx *c, const struct ynode *n, struct exec_run 
 		else if (k[F_FROM] && dpath(c, k[F_FROM]->value, "from", "suite", &f->from))
 			r->nfiles++;
 		else if (!k[F_CONTENT] && !k[F_FROM])
-			derr(c, &pr->value->loc, "missing-key", "file '%s' needs 'content' or 'from'",
-			     f->name);
+			derr(c, &pr->value->loc, "missing-key",
+			     "file '%s' needs 'content' or 'from'", f->name);
 	}
 }
 
 enum { RUN_ARGS, RUN_STDIN, RUN_STDIN_FILE, RUN_FILES, RUN_ENV, RUN__N };
 static const struct dkey run_keys[RUN__N] = {
-	[RUN_ARGS] = {"args", 0, 0},	     [RUN_STDIN] = {"stdin", 0, 0},
-	[RUN_STDIN_FILE] = {"stdin_file", 0, 0}, [RUN_FILES] = {"files", 0, 0},
-	[RUN_ENV] = {"env", 0, 0},
+    [RUN_ARGS] = {"args", 0, 0},
+    [RUN_STDIN] = {"stdin", 0, 0},
+    [RUN_STDIN_FILE] = {"stdin_file", 0, 0},
+    [RUN_FILES] = {"files", 0, 0},
+    [RUN_ENV] = {"env", 0, 0},
 };
 
 static void run_decode(struct dctx *c, const struct ynode *n, struct exec_run *r)
@@ -115,18 +119,33 @@ static void run_decode(struct dctx *c, const struct ynode *n, struct exec_run *r
 
 enum { TO_CONNECT, TO_TOTAL, TO_IDLE, TO__N };
 static const struct dkey timeout_keys[TO__N] = {
-	[TO_CONNECT] = {"connect", 0, 0},
-	[TO_TOTAL] = {"total", 0, 0},
-	[TO_IDLE] = {"idle", 0, 0},
+    [TO_CONNECT] = {"connect", 0, 0},
+    [TO_TOTAL] = {"total", 0, 0},
+    [TO_IDLE] = {"idle", 0, 0},
 };
 
-enum { Q_METHOD, Q_PATH, Q_QUERY, Q_HEADERS, Q_BODY, Q_JSON, Q_BODY_FILE, Q_TIMEOUT, Q_FOLLOW, Q__N };
+enum {
+	Q_METHOD,
+	Q_PATH,
+	Q_QUERY,
+	Q_HEADERS,
+	Q_BODY,
+	Q_JSON,
+	Q_BODY_FILE,
+	Q_TIMEOUT,
+	Q_FOLLOW,
+	Q__N
+};
 static const struct dkey request_keys[Q__N] = {
-	[Q_METHOD] = {"method", 0, 0},	   [Q_PATH] = {"path", DK_REQ, 0},
-	[Q_QUERY] = {"query", 0, 0},	   [Q_HEADERS] = {"headers", 0, 0},
-	[Q_BODY] = {"body", 0, 0},	   [Q_JSON] = {"json", 0, 0},
-	[Q_BODY_FILE] = {"body_file", 0, 0}, [Q_TIMEOUT] = {"timeout", 0, 0},
-	[Q_FOLLOW] = {"follow_redirects", 0, 0},
+    [Q_METHOD] = {"method", 0, 0},
+    [Q_PATH] = {"path", DK_REQ, 0},
+    [Q_QUERY] = {"query", 0, 0},
+    [Q_HEADERS] = {"headers", 0, 0},
+    [Q_BODY] = {"body", 0, 0},
+    [Q_JSON] = {"json", 0, 0},
+    [Q_BODY_FILE] = {"body_file", 0, 0},
+    [Q_TIMEOUT] = {"timeout", 0, 0},
+    [Q_FOLLOW] = {"follow_redirects", 0, 0},
 };
 
 static void request_decode(struct dctx *c, const struct ynode *n, struct http_request *r)
@@ -142,7 +161,8 @@ static void request_decode(struct dctx *c, const struct ynode *n, struct http_re
 			ok = *p >= 'A' && *p <= 'Z';
 		if (!ok) {
 			derr(c, &k[Q_METHOD]->value->loc, "bad-value",
-			     "invalid method '%s' (expected an uppercase HTTP method, like GET or POST)",
+			     "invalid method '%s' (expected an uppercase HTTP method, like GET or "
+			     "POST)",
 			     r->method);
 			r->method = "GET";
 		}
@@ -176,7 +196,8 @@ static void request_decode(struct dctx *c, const struct ynode *n, struct http_re
 			dduration(c, t, "timeout", &r->total_timeout_ns);
 		else if (DMAP(c, t, "timeout", timeout_keys, tk)) {
 			if (tk[TO_CONNECT])
-				dduration(c, tk[TO_CONNECT]->value, "connect", &r->connect_timeout_ns);
+				dduration(c, tk[TO_CONNECT]->value, "connect",
+					  &r->connect_timeout_ns);
 			if (tk[TO_TOTAL])
 				dduration(c, tk[TO_TOTAL]->value, "total", &r->total_timeout_ns);
 			if (tk[TO_IDLE])
@@ -189,9 +210,9 @@ static void request_decode(struct dctx *c, const struct ynode *n, struct http_re
 
 enum { ST_NAME, ST_REQUEST, ST_EXPECT, ST_CAPTURE, ST_RETRY, ST__N };
 static const struct dkey step_keys[ST__N] = {
-	[ST_NAME] = {"name", 0, 0},	  [ST_REQUEST] = {"request", DK_REQ, 0},
-	[ST_EXPECT] = {"expect", 0, 0}, [ST_CAPTURE] = {"capture", 0, 0},
-	[ST_RETRY] = {"retry", 0, 0},
+    [ST_NAME] = {"name", 0, 0},	    [ST_REQUEST] = {"request", DK_REQ, 0},
+    [ST_EXPECT] = {"expect", 0, 0}, [ST_CAPTURE] = {"capture", 0, 0},
+    [ST_RETRY] = {"retry", 0, 0},
 };
 
 static void retry_decode(struct dctx *c, const struct ynode *n, struct retry *r)
@@ -240,25 +261,38 @@ static void steps_decode(struct dctx *c, const struct ynode *n, const char *key,
 
 /* ---- cases ---- */
 
-enum { K_ID, K_DESC, K_COVERS, K_REQUIRES, K_TAGS, K_TIMEOUT, K_RUN, K_REQUEST, K_EXPECT,
-       K_CAPTURE, K_STEPS, K_FINALLY, K__N };
+enum {
+	K_ID,
+	K_DESC,
+	K_COVERS,
+	K_REQUIRES,
+	K_TAGS,
+	K_TIMEOUT,
+	K_RUN,
+	K_REQUEST,
+	K_EXPECT,
+	K_CAPTURE,
+	K_STEPS,
+	K_FINALLY,
+	K__N
+};
 static const struct dkey case_keys[K__N] = {
-	[K_ID] = {"id", DK_REQ, 0},
-	[K_DESC] = {"description", 0, 0},
-	[K_COVERS] = {"covers", 0, 0},
-	[K_REQUIRES] = {"requires", 0, 0},
-	[K_TAGS] = {"tags", 0, 0},
-	[K_TIMEOUT] = {"timeout", 0, 0},
-	[K_RUN] = {"run", DK_REQ, DT_EXEC},
-	[K_REQUEST] = {"request", DK_REQ, DT_JSONL},
-	[K_EXPECT] = {"expect", 0, DT_EXEC | DT_JSONL},
-	[K_CAPTURE] = {"capture", 0, DT_JSONL},
-	[K_STEPS] = {"steps", DK_REQ, DT_HTTP},
-	[K_FINALLY] = {"finally", 0, DT_HTTP},
+    [K_ID] = {"id", DK_REQ, 0},
+    [K_DESC] = {"description", 0, 0},
+    [K_COVERS] = {"covers", 0, 0},
+    [K_REQUIRES] = {"requires", 0, 0},
+    [K_TAGS] = {"tags", 0, 0},
+    [K_TIMEOUT] = {"timeout", 0, 0},
+    [K_RUN] = {"run", DK_REQ, DT_EXEC},
+    [K_REQUEST] = {"request", DK_REQ, DT_JSONL},
+    [K_EXPECT] = {"expect", 0, DT_EXEC | DT_JSONL},
+    [K_CAPTURE] = {"capture", 0, DT_JSONL},
+    [K_STEPS] = {"steps", DK_REQ, DT_HTTP},
+    [K_FINALLY] = {"finally", 0, DT_HTTP},
 };
 
-static void duplicate_id(struct dctx *c, const char *what, const char *id,
-			 const struct srcloc *loc, const struct srcloc *first)
+static void duplicate_id(struct dctx *c, const char *what, const char *id, const struct srcloc *loc,
+			 const struct srcloc *first)
 {
 	derr(c, loc, "duplicate-id", "duplicate %s id '%s' (first at %s)", what, id,
 	     dloc_str(c, first));
@@ -318,8 +352,10 @@ void cases_add(struct dctx *c, struct case_acc *acc, const struct ynode *it)
 	}
 	if (k[K_DESC])
 		dstr(c, k[K_DESC]->value, "description", &t->description);
-	if (k[K_COVERS])
+	if (k[K_COVERS]) {
+		acc->suite->covers_written = true;
 		didlist(c, k[K_COVERS]->value, "covers", &t->covers, &t->ncovers, &t->covers_locs);
+	}
 	if (k[K_REQUIRES])
 		didlist(c, k[K_REQUIRES]->value, "requires", &t->requires, &t->nrequires,
 			&t->requires_locs);
@@ -379,18 +415,28 @@ static void cases_decode(struct dctx *c, struct suite *s, const struct ynode *n)
 
 /* ---- performance ---- */
 
-enum { L_MODEL, L_CONCURRENCY, L_RATE, L_BURST, L_DURATION, L_WARMUP, L_MAX_REQUESTS,
-       L_MAX_INFLIGHT, L_SEED, L__N };
+enum {
+	L_MODEL,
+	L_CONCURRENCY,
+	L_RATE,
+	L_BURST,
+	L_DURATION,
+	L_WARMUP,
+	L_MAX_REQUESTS,
+	L_MAX_INFLIGHT,
+	L_SEED,
+	L__N
+};
 static const struct dkey load_keys[L__N] = {
-	[L_MODEL] = {"model", DK_REQ, 0},
-	[L_CONCURRENCY] = {"concurrency", 0, 0},
-	[L_RATE] = {"rate", 0, 0},
-	[L_BURST] = {"burst", 0, 0},
-	[L_DURATION] = {"duration", 0, 0},
-	[L_WARMUP] = {"warmup", 0, 0},
-	[L_MAX_REQUESTS] = {"max_requests", 0, 0},
-	[L_MAX_INFLIGHT] = {"max_inflight", 0, 0},
-	[L_SEED] = {"seed", 0, 0},
+    [L_MODEL] = {"model", DK_REQ, 0},
+    [L_CONCURRENCY] = {"concurrency", 0, 0},
+    [L_RATE] = {"rate", 0, 0},
+    [L_BURST] = {"burst", 0, 0},
+    [L_DURATION] = {"duration", 0, 0},
+    [L_WARMUP] = {"warmup", 0, 0},
+    [L_MAX_REQUESTS] = {"max_requests", 0, 0},
+    [L_MAX_INFLIGHT] = {"max_inflight", 0, 0},
+    [L_SEED] = {"seed", 0, 0},
 };
 
 static void load_decode(struct dctx *c, const struct ynode *n, struct load *l)
@@ -450,14 +496,21 @@ static const struct {
 	enum mclass cls;
 	unsigned only;
 } metric_table[] = {
-	{"latency", MC_DURATION, 0},	   {"e2e", MC_DURATION, 0},
-	{"ttfb", MC_DURATION, DT_HTTP},	   {"ttft", MC_DURATION, DT_HTTP},
-	{"itl", MC_DURATION, DT_HTTP},	   {"tpot", MC_DURATION, DT_HTTP},
-	{"throughput", MC_NUMBER, 0},	   {"output_tokens_per_s", MC_NUMBER, DT_HTTP},
-	{"error_rate", MC_RATIO, 0},	   {"goodput", MC_NUMBER, DT_HTTP},
-	{"schedule_lag", MC_DURATION, DT_HTTP}, {"wall", MC_DURATION, DT_EXEC},
-	{"user", MC_DURATION, DT_EXEC},	   {"sys", MC_DURATION, DT_EXEC},
-	{"max_rss", MC_SIZE, DT_EXEC},
+    {"latency", MC_DURATION, 0},
+    {"e2e", MC_DURATION, 0},
+    {"ttfb", MC_DURATION, DT_HTTP},
+    {"ttft", MC_DURATION, DT_HTTP},
+    {"itl", MC_DURATION, DT_HTTP},
+    {"tpot", MC_DURATION, DT_HTTP},
+    {"throughput", MC_NUMBER, 0},
+    {"output_tokens_per_s", MC_NUMBER, DT_HTTP},
+    {"error_rate", MC_RATIO, 0},
+    {"goodput", MC_NUMBER, DT_HTTP},
+    {"schedule_lag", MC_DURATION, DT_HTTP},
+    {"wall", MC_DURATION, DT_EXEC},
+    {"user", MC_DURATION, DT_EXEC},
+    {"sys", MC_DURATION, DT_EXEC},
+    {"max_rss", MC_SIZE, DT_EXEC},
 };
 #define NMETRICS (sizeof(metric_table) / sizeof(metric_table[0]))
 
@@ -465,7 +518,8 @@ static const struct {
 static int metric_lookup(struct dctx *c, const char *name, size_t len, const struct srcloc *loc)
 {
 	for (size_t i = 0; i < NMETRICS; i++)
-		if (strlen(metric_table[i].name) == len && !strncmp(metric_table[i].name, name, len)) {
+		if (strlen(metric_table[i].name) == len &&
+		    !strncmp(metric_table[i].name, name, len)) {
 			if (metric_table[i].only && !(metric_table[i].only & c->transport)) {
 				derr(c, loc, "wrong-transport",
 				     "metric '%s' is not measured with transport %s",
@@ -479,9 +533,10 @@ static int metric_lookup(struct dctx *c, const char *name, size_t len, const str
 		cand[i] = metric_table[i].name;
 	cand[NMETRICS] = NULL;
 	char *word = arena_strndup(c->a, name, len);
-	const char *hint = ident_suggest(word, cand);
+	const char *hint = dsuggest(word, cand);
 	if (hint)
-		derr(c, loc, "unknown-metric", "unknown metric '%s' (did you mean '%s'?)", word, hint);
+		derr(c, loc, "unknown-metric", "unknown metric '%s' (did you mean '%s'?)", word,
+		     hint);
 	else
 		derr(c, loc, "unknown-metric", "unknown metric '%s'", word);
 	return -1;
@@ -555,8 +610,8 @@ static bool ratio_decode(struct dctx *c, const struct ynode *n, const char *key,
 	if (!dnumber(c, n, key, &v))
 		return false;
 	if (v < 0 || v > 1) {
-		derr(c, &n->loc, "bad-slo", "%s: a ratio must be between 0 and 1, or a percentage like 1%%",
-		     key);
+		derr(c, &n->loc, "bad-slo",
+		     "%s: a ratio must be between 0 and 1, or a percentage like 1%%", key);
 		return false;
 	}
 	*out = v;
@@ -585,7 +640,8 @@ static void slo_decode(struct dctx *c, const struct ynode *n, struct workload *w
 			o->stat = c->copy ? arena_strdup(c->a, dot + 1) : dot + 1;
 			if (!stat_valid(o->stat)) {
 				derr(c, &pr->key->loc, "bad-slo",
-				     "invalid statistic '%s' in '%s' (expected a percentile like p50, "
+				     "invalid statistic '%s' in '%s' (expected a percentile like "
+				     "p50, "
 				     "p99 or p99.9, or mean, min or max)",
 				     o->stat, key);
 				continue;
@@ -604,7 +660,9 @@ static void slo_decode(struct dctx *c, const struct ynode *n, struct workload *w
 			o->is_duration = true;
 			break;
 		}
-		case MC_RATIO: ok = ratio_decode(c, pr->value, key, &o->bound); break;
+		case MC_RATIO:
+			ok = ratio_decode(c, pr->value, key, &o->bound);
+			break;
 		case MC_SIZE: {
 			uint64_t b = 0;
 			ok = dsize(c, pr->value, key, &b);
@@ -612,7 +670,8 @@ static void slo_decode(struct dctx *c, const struct ynode *n, struct workload *w
 			break;
 		}
 		case MC_NUMBER:
-			if (pr->value->kind == YNODE_SCALAR && pr->value->u.scalar.type == YSCALAR_STR)
+			if (pr->value->kind == YNODE_SCALAR &&
+			    pr->value->u.scalar.type == YSCALAR_STR)
 				ok = drate(c, pr->value, key, &o->bound);
 			else
 				ok = dnumber(c, pr->value, key, &o->bound);
@@ -623,23 +682,38 @@ static void slo_decode(struct dctx *c, const struct ynode *n, struct workload *w
 	}
 }
 
-enum { W_ID, W_DESC, W_COVERS, W_TAGS, W_REQUEST, W_LOAD, W_TOKEN_PATH, W_RUN, W_RUNS, W_WARMUP,
-       W_METRICS, W_SLO, W_EXPECT, W_TIMEOUT, W__N };
+enum {
+	W_ID,
+	W_DESC,
+	W_COVERS,
+	W_TAGS,
+	W_REQUEST,
+	W_LOAD,
+	W_TOKEN_PATH,
+	W_RUN,
+	W_RUNS,
+	W_WARMUP,
+	W_METRICS,
+	W_SLO,
+	W_EXPECT,
+	W_TIMEOUT,
+	W__N
+};
 static const struct dkey workload_keys[W__N] = {
-	[W_ID] = {"id", DK_REQ, 0},
-	[W_DESC] = {"description", 0, 0},
-	[W_COVERS] = {"covers", 0, 0},
-	[W_TAGS] = {"tags", 0, 0},
-	[W_REQUEST] = {"request", DK_REQ, DT_HTTP},
-	[W_LOAD] = {"load", DK_REQ, DT_HTTP},
-	[W_TOKEN_PATH] = {"token_path", 0, DT_HTTP},
-	[W_RUN] = {"run", DK_REQ, DT_EXEC},
-	[W_RUNS] = {"runs", 0, DT_EXEC},
-	[W_WARMUP] = {"warmup", 0, DT_EXEC},
-	[W_METRICS] = {"metrics", 0, 0},
-	[W_SLO] = {"slo", 0, 0},
-	[W_EXPECT] = {"expect", 0, 0},
-	[W_TIMEOUT] = {"timeout", 0, 0},
+    [W_ID] = {"id", DK_REQ, 0},
+    [W_DESC] = {"description", 0, 0},
+    [W_COVERS] = {"covers", 0, 0},
+    [W_TAGS] = {"tags", 0, 0},
+    [W_REQUEST] = {"request", DK_REQ, DT_HTTP},
+    [W_LOAD] = {"load", DK_REQ, DT_HTTP},
+    [W_TOKEN_PATH] = {"token_path", 0, DT_HTTP},
+    [W_RUN] = {"run", DK_REQ, DT_EXEC},
+    [W_RUNS] = {"runs", 0, DT_EXEC},
+    [W_WARMUP] = {"warmup", 0, DT_EXEC},
+    [W_METRICS] = {"metrics", 0, 0},
+    [W_SLO] = {"slo", 0, 0},
+    [W_EXPECT] = {"expect", 0, 0},
+    [W_TIMEOUT] = {"timeout", 0, 0},
 };
 
 static void workloads_decode(struct dctx *c, struct suite *s, const struct ynode *n)
@@ -713,28 +787,33 @@ static void workloads_decode(struct dctx *c, struct suite *s, const struct ynode
 
 enum { D_TIMEOUT, D_HEADERS, D_BASE_PATH, D__N };
 static const struct dkey defaults_keys[D__N] = {
-	[D_TIMEOUT] = {"timeout", 0, 0},
-	[D_HEADERS] = {"headers", 0, DT_HTTP},
-	[D_BASE_PATH] = {"base_path", 0, DT_HTTP},
+    [D_TIMEOUT] = {"timeout", 0, 0},
+    [D_HEADERS] = {"headers", 0, DT_HTTP},
+    [D_BASE_PATH] = {"base_path", 0, DT_HTTP},
 };
 
-enum { S_SUITE, S_SPEC, S_KIND, S_TRANSPORT, S_TITLE, S_DESC, S_DEFAULTS, S_VARS, S_CASES,
-       S_WORKLOADS, S__N };
+enum {
+	S_SUITE,
+	S_SPEC,
+	S_KIND,
+	S_TRANSPORT,
+	S_TITLE,
+	S_DESC,
+	S_DEFAULTS,
+	S_VARS,
+	S_CASES,
+	S_WORKLOADS,
+	S__N
+};
 static const struct dkey suite_keys[S__N] = {
-	[S_SUITE] = {"suite", DK_REQ, 0},
-	[S_SPEC] = {"spec", DK_REQ, 0},
-	[S_KIND] = {"kind", DK_REQ, 0},
-	[S_TRANSPORT] = {"transport", DK_REQ, 0},
-	[S_TITLE] = {"title", 0, 0},
-	[S_DESC] = {"description", 0, 0},
-	[S_DEFAULTS] = {"defaults", 0, 0},
-	[S_VARS] = {"vars", 0, 0},
-	[S_CASES] = {"cases", 0, 0},
-	[S_WORKLOADS] = {"workloads", 0, 0},
+    [S_SUITE] = {"suite", DK_REQ, 0},  [S_SPEC] = {"spec", DK_REQ, 0},
+    [S_KIND] = {"kind", DK_REQ, 0},    [S_TRANSPORT] = {"transport", DK_REQ, 0},
+    [S_TITLE] = {"title", 0, 0},       [S_DESC] = {"description", 0, 0},
+    [S_DEFAULTS] = {"defaults", 0, 0}, [S_VARS] = {"vars", 0, 0},
+    [S_CASES] = {"cases", 0, 0},       [S_WORKLOADS] = {"workloads", 0, 0},
 };
 
-struct suite *suite_decode(struct dctx *c, const struct ynode *root, struct suite *s,
-			   bool streamed)
+struct suite *suite_decode(struct dctx *c, const struct ynode *root, struct suite *s, bool streamed)
 {
 	const struct ypair *k[S__N];
 	c->transport = DT_ALL;
@@ -791,6 +870,7 @@ struct suite *suite_decode(struct dctx *c, const struct ynode *root, struct suit
 		if (dk[D_BASE_PATH])
 			dstr(c, dk[D_BASE_PATH]->value, "base_path", &s->defaults.base_path);
 	}
+	s->shape_known = true;
 	if (kind == SUITE_CONFORMANCE) {
 		if (k[S_WORKLOADS])
 			derr(c, &k[S_WORKLOADS]->key->loc, "wrong-kind",

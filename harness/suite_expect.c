@@ -1,4 +1,5 @@
-/* suite_expect: decoding expect blocks: text and JSON matches, assertions, predicates, captures, SSE. */
+/* suite_expect: decoding expect blocks: text and JSON matches, assertions, predicates, captures,
+ * SSE. */
 #include "decode.h"
 
 #include "harness/ident.h"
@@ -6,27 +7,27 @@
 #include <string.h>
 
 static const char *const pred_names[PRED__COUNT + 1] = {
-	[PRED_EQ] = "eq",
-	[PRED_NE] = "ne",
-	[PRED_LT] = "lt",
-	[PRED_LTE] = "lte",
-	[PRED_GT] = "gt",
-	[PRED_GTE] = "gte",
-	[PRED_BETWEEN] = "between",
-	[PRED_IN] = "in",
-	[PRED_CONTAINS] = "contains",
-	[PRED_STARTS_WITH] = "startsWith",
-	[PRED_ENDS_WITH] = "endsWith",
-	[PRED_MATCHES] = "matches",
-	[PRED_EXISTS] = "exists",
-	[PRED_ABSENT] = "absent",
-	[PRED_EMPTY] = "empty",
-	[PRED_COUNT] = "count",
-	[PRED_IS] = "is",
-	[PRED_NOT] = "not",
-	[PRED_ALL] = "all",
-	[PRED_ANY] = "any",
-	[PRED__COUNT] = NULL,
+    [PRED_EQ] = "eq",
+    [PRED_NE] = "ne",
+    [PRED_LT] = "lt",
+    [PRED_LTE] = "lte",
+    [PRED_GT] = "gt",
+    [PRED_GTE] = "gte",
+    [PRED_BETWEEN] = "between",
+    [PRED_IN] = "in",
+    [PRED_CONTAINS] = "contains",
+    [PRED_STARTS_WITH] = "startsWith",
+    [PRED_ENDS_WITH] = "endsWith",
+    [PRED_MATCHES] = "matches",
+    [PRED_EXISTS] = "exists",
+    [PRED_ABSENT] = "absent",
+    [PRED_EMPTY] = "empty",
+    [PRED_COUNT] = "count",
+    [PRED_IS] = "is",
+    [PRED_NOT] = "not",
+    [PRED_ALL] = "all",
+    [PRED_ANY] = "any",
+    [PRED__COUNT] = NULL,
 };
 
 const char *pred_op_name(enum pred_op op)
@@ -44,13 +45,24 @@ static int pred_lookup(const char *k)
 
 /* ---- text matches ---- */
 
-enum { T_EQUALS, T_CONTAINS, T_STARTS, T_ENDS, T_MATCHES, T_TRIM, T_NORM, T_ABSENT, T_EXISTS, T__N };
+enum {
+	T_EQUALS,
+	T_CONTAINS,
+	T_STARTS,
+	T_ENDS,
+	T_MATCHES,
+	T_TRIM,
+	T_NORM,
+	T_ABSENT,
+	T_EXISTS,
+	T__N
+};
 static const struct dkey text_keys[T__N] = {
-	[T_EQUALS] = {"equals", 0, 0},     [T_CONTAINS] = {"contains", 0, 0},
-	[T_STARTS] = {"startsWith", 0, 0}, [T_ENDS] = {"endsWith", 0, 0},
-	[T_MATCHES] = {"matches", 0, 0},   [T_TRIM] = {"trim", 0, 0},
-	[T_NORM] = {"normalize_newlines", 0, 0}, [T_ABSENT] = {"absent", 0, 0},
-	[T_EXISTS] = {"exists", 0, 0},
+    [T_EQUALS] = {"equals", 0, 0},	     [T_CONTAINS] = {"contains", 0, 0},
+    [T_STARTS] = {"startsWith", 0, 0},	     [T_ENDS] = {"endsWith", 0, 0},
+    [T_MATCHES] = {"matches", 0, 0},	     [T_TRIM] = {"trim", 0, 0},
+    [T_NORM] = {"normalize_newlines", 0, 0}, [T_ABSENT] = {"absent", 0, 0},
+    [T_EXISTS] = {"exists", 0, 0},
 };
 
 static bool text_scalar(const struct ynode *n)
@@ -158,9 +170,9 @@ static void headers_decode(struct dctx *c, const struct ynode *n, struct expect 
 
 enum { J_MATCH, J_VALUE, J_ANY_ORDER, J__N };
 static const struct dkey json_keys[J__N] = {
-	[J_MATCH] = {"match", 0, 0},
-	[J_VALUE] = {"value", DK_REQ, 0},
-	[J_ANY_ORDER] = {"any_order", 0, 0},
+    [J_MATCH] = {"match", 0, 0},
+    [J_VALUE] = {"value", DK_REQ, 0},
+    [J_ANY_ORDER] = {"any_order", 0, 0},
 };
 
 static struct json_expect *json_expect_decode(struct dctx *c, const struct ynode *n)
@@ -208,7 +220,7 @@ enum pctx {
 };
 
 static const char *const type_names[] = {"string", "number", "integer", "boolean",
-					 "null",   "array",  "object",  NULL};
+					 "null",   "array",  "object",	NULL};
 
 static json_t *duration_json(struct dctx *c, const struct ynode *n, const char *key)
 {
@@ -251,14 +263,19 @@ static bool pred_decode(struct dctx *c, const struct srcloc *kloc, const struct 
 	switch (p->op) {
 	case PRED_EQ:
 	case PRED_NE:
-	case PRED_CONTAINS: p->arg = value_json(c, v, name, pc); break;
+	case PRED_CONTAINS:
+		p->arg = value_json(c, v, name, pc);
+		break;
 	case PRED_LT:
 	case PRED_LTE:
 	case PRED_GT:
-	case PRED_GTE: p->arg = ordered_json(c, v, name, pc); break;
+	case PRED_GTE:
+		p->arg = ordered_json(c, v, name, pc);
+		break;
 	case PRED_BETWEEN: {
 		if (v->kind != YNODE_SEQ || v->u.seq.n != 2) {
-			derr(c, &v->loc, "wrong-type", "'between' takes a 2-element array [low, high], got %s",
+			derr(c, &v->loc, "wrong-type",
+			     "'between' takes a 2-element array [low, high], got %s",
 			     v->kind == YNODE_SEQ ? arena_printf(c->a, "%zu element%s", v->u.seq.n,
 								 v->u.seq.n == 1 ? "" : "s")
 						  : dnode_what(v));
@@ -338,7 +355,8 @@ static bool pred_decode(struct dctx *c, const struct srcloc *kloc, const struct 
 	case PRED_ANY:
 		preds_decode(c, v, name, pc, &p->sub, &p->nsub);
 		return p->nsub > 0;
-	case PRED__COUNT: return false;
+	case PRED__COUNT:
+		return false;
 	}
 	if (!p->arg)
 		return false;
@@ -355,7 +373,7 @@ static void unknown_pred(struct dctx *c, const struct ynode *k, const char *cons
 	for (size_t i = 0; extra && extra[i]; i++)
 		cand[n++] = extra[i];
 	cand[n] = NULL;
-	const char *hint = ident_suggest(k->u.scalar.str, cand);
+	const char *hint = dsuggest(k->u.scalar.str, cand);
 	if (hint)
 		derr(c, &k->loc, "unknown-key", "unknown key '%s' (did you mean '%s'?)",
 		     k->u.scalar.str, hint);
@@ -388,8 +406,7 @@ static void preds_decode(struct dctx *c, const struct ynode *n, const char *key,
 		     key);
 }
 
-void preds_count_decode(struct dctx *c, const struct ynode *n, struct predicate **out,
-			size_t *nout)
+void preds_count_decode(struct dctx *c, const struct ynode *n, struct predicate **out, size_t *nout)
 {
 	struct predicate p = {0};
 	*nout = 0;
@@ -407,11 +424,11 @@ static const struct {
 	unsigned only;
 	bool takes_arg;
 } queries[] = {
-	{"jsonpath", QUERY_JSONPATH, 0, true},   {"var", QUERY_VAR, 0, true},
-	{"exit", QUERY_EXIT, DT_EXEC, false},    {"stdout", QUERY_STDOUT, DT_EXEC, false},
-	{"stderr", QUERY_STDERR, DT_EXEC, false}, {"duration", QUERY_DURATION, 0, true},
-	{"header", QUERY_HEADER, DT_HTTP, true}, {"status", QUERY_STATUS, DT_HTTP, false},
-	{"body", QUERY_BODY, DT_HTTP, false},
+    {"jsonpath", QUERY_JSONPATH, 0, true},    {"var", QUERY_VAR, 0, true},
+    {"exit", QUERY_EXIT, DT_EXEC, false},     {"stdout", QUERY_STDOUT, DT_EXEC, false},
+    {"stderr", QUERY_STDERR, DT_EXEC, false}, {"duration", QUERY_DURATION, 0, true},
+    {"header", QUERY_HEADER, DT_HTTP, true},  {"status", QUERY_STATUS, DT_HTTP, false},
+    {"body", QUERY_BODY, DT_HTTP, false},
 };
 #define NQUERIES (sizeof(queries) / sizeof(queries[0]))
 
@@ -429,15 +446,19 @@ static const char *query_list(struct dctx *c, bool sse)
 	char buf[256] = "";
 	size_t at = 0, k = 0, total = 0;
 	for (size_t i = 0; i < NQUERIES; i++)
-		total += (!queries[i].only || (queries[i].only & c->transport)) &&
-			 (!sse || queries[i].kind == QUERY_JSONPATH || queries[i].kind == QUERY_VAR);
+		total +=
+		    (!queries[i].only || (queries[i].only & c->transport)) &&
+		    (!sse || queries[i].kind == QUERY_JSONPATH || queries[i].kind == QUERY_VAR);
 	for (size_t i = 0; i < NQUERIES; i++) {
 		if ((queries[i].only && !(queries[i].only & c->transport)) ||
 		    (sse && queries[i].kind != QUERY_JSONPATH && queries[i].kind != QUERY_VAR))
 			continue;
 		k++;
 		at += (size_t)snprintf(buf + at, sizeof(buf) - at, "%s%s",
-				       k == 1 ? "" : k == total ? " or " : ", ", queries[i].name);
+				       k == 1	    ? ""
+				       : k == total ? " or "
+						    : ", ",
+				       queries[i].name);
 	}
 	return arena_strdup(c->a, buf);
 }
@@ -448,13 +469,19 @@ static void query_arg(struct dctx *c, const struct ypair *pr, size_t q, struct a
 {
 	const struct ynode *v = pr->value;
 	const char *name = queries[q].name;
-	bool none = v->kind == YNODE_SCALAR &&
-		    (v->u.scalar.type == YSCALAR_NULL ||
-		     (v->u.scalar.type == YSCALAR_BOOL && v->u.scalar.bval));
+	bool none =
+	    v->kind == YNODE_SCALAR && (v->u.scalar.type == YSCALAR_NULL ||
+					(v->u.scalar.type == YSCALAR_BOOL && v->u.scalar.bval));
 	switch (a->query) {
-	case QUERY_JSONPATH: djsonpath(c, v, name, &a->arg, &a->path); return;
-	case QUERY_VAR: did(c, v, name, false, &a->arg); return;
-	case QUERY_HEADER: dstr(c, v, name, &a->arg); return;
+	case QUERY_JSONPATH:
+		djsonpath(c, v, name, &a->arg, &a->path);
+		return;
+	case QUERY_VAR:
+		did(c, v, name, false, &a->arg);
+		return;
+	case QUERY_HEADER:
+		dstr(c, v, name, &a->arg);
+		return;
 	case QUERY_DURATION: {
 		a->arg = "total";
 		if (none)
@@ -463,7 +490,8 @@ static void query_arg(struct dctx *c, const struct ypair *pr, size_t q, struct a
 		if (denum(c, v, "duration phase", duration_phases, &ph)) {
 			if (ph != 0 && c->transport != DT_HTTP)
 				derr(c, &v->loc, "wrong-transport",
-				     "duration phase '%s' is only measured for http", duration_phases[ph]);
+				     "duration phase '%s' is only measured for http",
+				     duration_phases[ph]);
 			a->arg = duration_phases[ph];
 		}
 		return;
@@ -471,7 +499,8 @@ static void query_arg(struct dctx *c, const struct ypair *pr, size_t q, struct a
 	default:
 		if (!none)
 			derr(c, &v->loc, "wrong-type",
-			     "'%s' takes no argument: write '%s: true' and add predicates", name, name);
+			     "'%s' takes no argument: write '%s: true' and add predicates", name,
+			     name);
 		return;
 	}
 }
@@ -515,13 +544,14 @@ static bool assert_decode(struct dctx *c, const struct ynode *n, bool sse, struc
 		qi = (size_t)q;
 	}
 	if (!any_query)
-		derr(c, &n->loc, "missing-key", "assertion needs one query key: %s", query_list(c, sse));
+		derr(c, &n->loc, "missing-key", "assertion needs one query key: %s",
+		     query_list(c, sse));
 	if (qpair) {
 		a->query = queries[qi].kind;
 		query_arg(c, qpair, qi, a);
 	}
 	enum pctx pc = qpair && a->query == QUERY_DURATION ? PC_DURATION : PC_ANY;
-	static const char *const qnames[] = {"jsonpath", "var",    "exit",   "stdout", "stderr",
+	static const char *const qnames[] = {"jsonpath", "var",	   "exit",   "stdout", "stderr",
 					     "duration", "header", "status", "body",   NULL};
 	size_t npred_keys = 0;
 	for (size_t i = 0; i < n->u.map.n; i++) {
@@ -538,7 +568,8 @@ static bool assert_decode(struct dctx *c, const struct ynode *n, bool sse, struc
 			a->npreds++;
 	}
 	if (!npred_keys)
-		derr(c, &n->loc, "missing-key", "assertion needs at least one predicate, like eq or exists");
+		derr(c, &n->loc, "missing-key",
+		     "assertion needs at least one predicate, like eq or exists");
 	return qpair != NULL;
 }
 
@@ -566,10 +597,10 @@ void asserts_decode(struct dctx *c, const struct ynode *n, const char *key, stru
 
 enum { C_JSONPATH, C_HEADER, C_REGEX, C_STATUS, C__N };
 static const struct dkey capture_keys[C__N] = {
-	[C_JSONPATH] = {"jsonpath", 0, 0},
-	[C_HEADER] = {"header", 0, DT_HTTP},
-	[C_REGEX] = {"regex", 0, 0},
-	[C_STATUS] = {"status", 0, DT_HTTP},
+    [C_JSONPATH] = {"jsonpath", 0, 0},
+    [C_HEADER] = {"header", 0, DT_HTTP},
+    [C_REGEX] = {"regex", 0, 0},
+    [C_STATUS] = {"status", 0, DT_HTTP},
 };
 
 void captures_decode(struct dctx *c, const struct ynode *n, struct capture **out, size_t *nout)
@@ -597,32 +628,44 @@ void captures_decode(struct dctx *c, const struct ynode *n, struct capture **out
 			continue;
 		const struct ypair *src = NULL;
 		bool ok = true;
-		for (int j = 0; j < C__N; j++) {
+		for (int j = 0; j < C__N && ok; j++) {
 			if (!k[j])
 				continue;
 			if (src) {
-				derr(c, &k[j]->key->loc, "conflicting-keys",
-				     "capture '%s' has more than one source ('%s' and '%s')", cp->name,
-				     src->key->u.scalar.str, k[j]->key->u.scalar.str);
+				dconflict(c, src, k[j]);
 				ok = false;
-				continue;
+				break;
 			}
 			src = k[j];
 			cp->source = (enum capture_source)j;
-			switch (j) {
-			case C_JSONPATH: ok = djsonpath(c, k[j]->value, "jsonpath", &cp->arg, &cp->path); break;
-			case C_HEADER: ok = dstr(c, k[j]->value, "header", &cp->arg); break;
-			case C_REGEX: ok = dregex(c, k[j]->value, "regex", &cp->arg); break;
-			case C_STATUS: {
+		}
+		if (src && ok) {
+			switch (cp->source) {
+			case CAPTURE_JSONPATH:
+				ok = djsonpath(c, src->value, "jsonpath", &cp->arg, &cp->path);
+				break;
+			case CAPTURE_HEADER:
+				ok = dstr(c, src->value, "header", &cp->arg);
+				break;
+			case CAPTURE_REGEX:
+				ok = dregex(c, src->value, "regex", &cp->arg);
+				break;
+			case CAPTURE_STATUS: {
 				bool b = false;
-				ok = dbool(c, k[j]->value, "status", &b) && b;
+				ok = dbool(c, src->value, "status", &b);
+				if (ok && !b) {
+					derr(c, &src->value->loc, "bad-value",
+					     "'status' in a capture must be true");
+					ok = false;
+				}
 				break;
 			}
 			}
 		}
 		if (!src && pr->value->u.map.n == 0) {
 			derr(c, &pr->value->loc, "missing-key",
-			     "capture '%s' needs a source: jsonpath, header, regex or status", cp->name);
+			     "capture '%s' needs a source: jsonpath, header, regex or status",
+			     cp->name);
 			ok = false;
 		}
 		if (src && ok)
@@ -634,9 +677,9 @@ void captures_decode(struct dctx *c, const struct ynode *n, struct capture **out
 
 enum { E_DONE, E_EVENTS, E_EACH, E_FIRST, E_LAST, E_COLLECT, E_ERRORS, E__N };
 static const struct dkey sse_keys[E__N] = {
-	[E_DONE] = {"done", 0, 0},   [E_EVENTS] = {"events", 0, 0},   [E_EACH] = {"each", 0, 0},
-	[E_FIRST] = {"first", 0, 0}, [E_LAST] = {"last", 0, 0},       [E_COLLECT] = {"collect", 0, 0},
-	[E_ERRORS] = {"errors", 0, 0},
+    [E_DONE] = {"done", 0, 0},	   [E_EVENTS] = {"events", 0, 0}, [E_EACH] = {"each", 0, 0},
+    [E_FIRST] = {"first", 0, 0},   [E_LAST] = {"last", 0, 0},	  [E_COLLECT] = {"collect", 0, 0},
+    [E_ERRORS] = {"errors", 0, 0},
 };
 
 /* `each: [assertions]` or `each: {assert: [assertions]}`. */
@@ -718,11 +761,11 @@ static struct sse_expect *sse_decode(struct dctx *c, const struct ynode *n)
 
 enum { X_EXIT, X_STDOUT, X_STDERR, X_STATUS, X_HEADERS, X_BODY, X_SSE, X_JSON, X_ASSERT, X__N };
 static const struct dkey expect_keys[X__N] = {
-	[X_EXIT] = {"exit", 0, DT_EXEC},       [X_STDOUT] = {"stdout", 0, DT_EXEC},
-	[X_STDERR] = {"stderr", 0, DT_EXEC},   [X_STATUS] = {"status", 0, DT_HTTP},
-	[X_HEADERS] = {"headers", 0, DT_HTTP}, [X_BODY] = {"body", 0, DT_HTTP},
-	[X_SSE] = {"sse", 0, DT_HTTP},         [X_JSON] = {"json", 0, 0},
-	[X_ASSERT] = {"assert", 0, 0},
+    [X_EXIT] = {"exit", 0, DT_EXEC},	   [X_STDOUT] = {"stdout", 0, DT_EXEC},
+    [X_STDERR] = {"stderr", 0, DT_EXEC},   [X_STATUS] = {"status", 0, DT_HTTP},
+    [X_HEADERS] = {"headers", 0, DT_HTTP}, [X_BODY] = {"body", 0, DT_HTTP},
+    [X_SSE] = {"sse", 0, DT_HTTP},	   [X_JSON] = {"json", 0, 0},
+    [X_ASSERT] = {"assert", 0, 0},
 };
 
 void expect_decode(struct dctx *c, const struct ynode *n, struct expect *e)

@@ -33,23 +33,26 @@ static struct var *find(const struct vars *v, const char *name, size_t len)
 	return NULL;
 }
 
-void vars_set_new(struct vars *v, const char *name, json_t *value)
+int vars_set_new(struct vars *v, const char *name, json_t *value)
 {
+	if (!value)
+		return -1;
 	struct var *e = find(v, name, strlen(name));
 	if (e) {
 		json_decref(e->value);
 		e->value = value;
-		return;
+		return 0;
 	}
 	XGROW(v->items, v->cap, v->n + 1);
 	v->items[v->n].name = xstrdup(name);
 	v->items[v->n].value = value;
 	v->n++;
+	return 0;
 }
 
-void vars_set(struct vars *v, const char *name, json_t *value)
+int vars_set(struct vars *v, const char *name, json_t *value)
 {
-	vars_set_new(v, name, json_incref(value));
+	return vars_set_new(v, name, json_incref(value));
 }
 
 json_t *vars_get(const struct vars *v, const char *name)
@@ -105,7 +108,8 @@ void vars_add_json(struct strbuf *sb, const json_t *v)
 		bool first = true;
 		strbuf_addch(sb, '{');
 		/* json_object_foreach wants a non-const object; iteration does not modify it */
-		json_object_foreach((json_t *)v, k, x) {
+		json_object_foreach((json_t *)v, k, x)
+		{
 			if (!first)
 				strbuf_addch(sb, ',');
 			first = false;
@@ -170,8 +174,8 @@ static int scan_ref(const char *s, size_t n, size_t i, const char **name, size_t
 		return error_set(err, ERROR_INVALID, "empty variable name in '%.*s'", (int)n, s);
 	if (len > 4 && !strncmp(p, "env.", 4))
 		return error_set(err, ERROR_INVALID,
-				 "environment variables are not available here: '${%.*s}'", (int)len,
-				 p);
+				 "environment variables are not available here: '${%.*s}'",
+				 (int)len, p);
 	for (size_t k = 0; k < len; k++)
 		if (!name_char(p[k]))
 			return error_set(err, ERROR_INVALID, "invalid variable name '%.*s'",
@@ -211,8 +215,8 @@ static int walk(const struct vars *v, const char *s, size_t n, struct strbuf *ou
 		if (lookup) {
 			struct var *e = find(v, name, len);
 			if (!e)
-				return error_set(err, ERROR_INVALID, "unknown variable '%.*s'", (int)len,
-						 name);
+				return error_set(err, ERROR_INVALID, "unknown variable '%.*s'",
+						 (int)len, name);
 			if (out) {
 				strbuf_add(out, s + lit, i - lit);
 				if (json_is_string(e->value))
@@ -243,7 +247,8 @@ int vars_template_check(const char *s, size_t n, struct error *err)
 bool vars_has_template(const char *s, size_t n)
 {
 	for (size_t i = 0; i + 1 < n; i++)
-		if (s[i] == '$' && (s[i + 1] == '{' || (s[i + 1] == '$' && i + 2 < n && s[i + 2] == '{')))
+		if (s[i] == '$' &&
+		    (s[i + 1] == '{' || (s[i + 1] == '$' && i + 2 < n && s[i + 2] == '{')))
 			return true;
 	return false;
 }
@@ -259,7 +264,8 @@ int vars_expand_string(json_t **out, const struct vars *v, const char *s, size_t
 			return -1;
 		struct var *e = find(v, name, len);
 		if (!e)
-			return error_set(err, ERROR_INVALID, "unknown variable '%.*s'", (int)len, name);
+			return error_set(err, ERROR_INVALID, "unknown variable '%.*s'", (int)len,
+					 name);
 		*out = json_incref(e->value);
 		return 0;
 	}
@@ -314,7 +320,8 @@ int vars_expand_json(json_t **out, const struct vars *v, json_t *tmpl, struct er
 		json_t *copy = NULL;
 		const char *k;
 		json_t *x;
-		json_object_foreach(tmpl, k, x) {
+		json_object_foreach(tmpl, k, x)
+		{
 			json_t *y;
 			if (vars_expand_json(&y, v, x, err) < 0) {
 				json_decref(copy);
@@ -324,7 +331,8 @@ int vars_expand_json(json_t **out, const struct vars *v, json_t *tmpl, struct er
 				copy = json_object();
 				const char *k2;
 				json_t *x2;
-				json_object_foreach(tmpl, k2, x2) {
+				json_object_foreach(tmpl, k2, x2)
+				{
 					if (!strcmp(k2, k))
 						break;
 					json_object_set(copy, k2, x2);

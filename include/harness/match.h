@@ -1,4 +1,4 @@
-/* match: judging what a member produced (a subject) against an expect block; shared by every transport. */
+/* match: judging what a member produced (a subject) against an expect block, for any transport. */
 #ifndef HARNESS_MATCH_H
 #define HARNESS_MATCH_H
 
@@ -295,7 +295,7 @@ void match_mismatch_release(struct match_mismatch *mm);
 bool match_json_compare(const json_t *expected, const json_t *actual, enum json_match_mode mode,
 			bool any_order, const struct matcher_opts *opts, struct match_mismatch *mm);
 
-/* match_render_json: compact JSON of v, at most cap bytes (0 = no cap), then "…(N more bytes)". */
+/* match_render_json: compact JSON of v, at most cap bytes (0 = no cap), then "…(N more bytes)" */
 void match_render_json(struct strbuf *sb, const json_t *v, size_t cap);
 /* match_render_text: s as a quoted JSON-style string; invalid UTF-8 as \xNN; capped likewise. */
 void match_render_text(struct strbuf *sb, const char *s, size_t n, size_t cap);

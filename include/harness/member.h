@@ -71,6 +71,7 @@ struct member_impl {
 	struct member_http http;
 	struct srcloc loc;
 	struct srcloc spec_loc;  /* of the `spec:` key's value */
+	struct srcloc transport_loc; /* of the `exec:`, `jsonl:` or `http:` key */
 };
 
 /* `expectations: [{case: suite/glob, outcome: fail, reason: ..., link: ...}]` */

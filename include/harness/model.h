@@ -31,9 +31,30 @@
  * `spec@range` matching no loaded spec, members claiming unknown specs or
  * profiles, `requires` naming unknown profiles, profile `extends` cycles.
  * Warnings: requirements no case covers ("untested"), suites covering
- * nothing. Every diagnostic carries file:line:col. When explicit paths name
+ * nothing (and, with explicit paths, only for specs that some loaded
+ * suite tests). Every diagnostic carries file:line:col (of the most
+ * precise node: the offending key, value or list item) and a stable code:
+ *   errors   unknown-key missing-key wrong-type bad-value bad-id duplicate-id
+ *            conflicting-keys wrong-transport wrong-kind bad-duration bad-size
+ *            bad-rate bad-version bad-range bad-jsonpath bad-regex bad-slo
+ *            path-escape missing-port unknown-requirement unknown-profile
+ *            unknown-spec spec-version unknown-metric extends-cycle
+ *            unknown-kind kind-not-first unexpected-project io
+ *            (plus yamltree's codes for files that do not parse)
+ *   warnings untested covers-nothing missing-dir
+ * When explicit paths name
  * suites or members whose specs are not among them, the specs directory of
- * the project (if any) is loaded as context.
+ * the project (if any) is loaded as context (spec->context is then true).
+ *
+ * Every error in the file set is reported, not only the first: a file that
+ * fails YAML loading is skipped; elsewhere a bad value is reported and
+ * left out (a case or requirement without a valid id is dropped, as are
+ * later duplicates of an id). Callers must not run a model that had errors.
+ *
+ * Big suites: a conformance suite whose `kind:` and `transport:` come
+ * before `cases:` (plain block style, the usual layout) has its cases
+ * decoded one at a time as they are parsed, so that its YAML tree is never
+ * held whole; the result is the same as for any other layout.
  */
 struct model_opts {
 	int version;

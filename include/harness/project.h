@@ -41,6 +41,8 @@ struct project {
 	const char *dir;         /* its directory */
 	const char *specs, *suites, *members, *reports, *cache;
 	const char *specs_abs, *suites_abs, *members_abs, *reports_abs, *cache_abs;
+	/* where each of those was written (line 0 when it was not) */
+	struct srcloc specs_loc, suites_loc, members_loc, reports_loc, cache_loc;
 	unsigned jobs;           /* 0 = auto (number of CPUs) */
 	int64_t timeout_ns;      /* default case timeout; 30s */
 	enum sandbox_mode sandbox;

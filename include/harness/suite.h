@@ -87,7 +87,17 @@ struct json_expect {
 	struct srcloc loc;
 };
 
-/* ---- assertions: {QUERY: arg, PREDICATE: arg, ...} ---- */
+/*
+ * ---- assertions: {QUERY: arg, PREDICATE: arg, ...} ----
+ * Exactly one query key and at least one predicate key:
+ *   {jsonpath: "$.data[*].id", count: {gte: 1}}     {var: model, eq: gpt}
+ *   {header: Content-Type, startsWith: text/}       {duration: ttfb, lt: 500ms}
+ *   {status: true, in: [200, 201]}                  {exit: true, ne: 0}
+ * Queries without an argument (exit, stdout, stderr, status, body) take
+ * `true` (or null). exit/stdout/stderr are exec only, header/status/body
+ * http only; in SSE event assertions only jsonpath and var. Durations of
+ * `duration` queries are written with units and stored as integer ns.
+ */
 
 enum query_kind {
 	QUERY_JSONPATH, /* arg: expression over the JSON body / response line / event */
@@ -401,6 +411,8 @@ struct suite {
 	struct srcloc spec_loc;  /* of the `spec:` key's value */
 	/* private: case id -> struct testcase *, built at load */
 	struct strmap *case_index;
+	bool shape_known;        /* private: kind and transport were valid, cases were read */
+	bool covers_written;     /* private: some case writes `covers` (valid or not) */
 };
 
 struct testcase *suite_find_case(const struct suite *s, const char *id);

@@ -45,7 +45,7 @@ struct textdiff_opts {
 #define TEXTDIFF_OPTS_VERSION 1
 #define TEXTDIFF_OPTS_INIT {TEXTDIFF_OPTS_VERSION, 3, 1000, 400, 1024, "expected", "actual"}
 
-/* textdiff_unified: appends the diff of a -> b to out and returns true, or returns false if equal. */
+/* textdiff_unified: appends the diff of a -> b to out and returns true; false if they are equal. */
 bool textdiff_unified(struct strbuf *out, const char *a, size_t alen, const char *b, size_t blen,
 		      const struct textdiff_opts *opts);
 

@@ -35,10 +35,14 @@ struct vars {
 
 void vars_init(struct vars *v);
 void vars_release(struct vars *v);
-/* vars_set: value must not be NULL; the store increfs it. */
-void vars_set(struct vars *v, const char *name, json_t *value);
+/*
+ * vars_set: the store increfs value. A NULL value (what json_string gives
+ * for text that is not UTF-8) sets nothing and returns -1, like jansson's
+ * json_object_set; else 0.
+ */
+int vars_set(struct vars *v, const char *name, json_t *value);
 /* vars_set_new: like vars_set but steals the caller's reference (jansson's _new idiom). */
-void vars_set_new(struct vars *v, const char *name, json_t *value);
+int vars_set_new(struct vars *v, const char *name, json_t *value);
 /* vars_get: the value (borrowed) or NULL. v may be NULL (an empty store). */
 json_t *vars_get(const struct vars *v, const char *name);
 /* vars_unset: true if name was set. */

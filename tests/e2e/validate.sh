@@ -213,10 +213,12 @@ if [ $rc -eq 0 ]; then ok "validate one suite file (specs loaded as context)"; e
 
 # ---- 4. options, exit codes, rendering ----
 
-expect_exit() { # name, want, dir, args...
+expect_exit() { # name, want, dir, args... (args starting with a command path run as is)
 	local name=$1 want=$2 dir=$3
 	shift 3
-	(cd "$dir" && "$bin" "$@") >"$tmp/out" 2>"$tmp/err"
+	local cmd=("$bin" "$@")
+	case ${1:-} in setpriv | /*) cmd=("$@") ;; esac
+	(cd "$dir" && "${cmd[@]}") >"$tmp/out" 2>"$tmp/err"
 	local rc=$?
 	if [ "$rc" -eq "$want" ]; then ok "$name"; else
 		not_ok "$name" "exit $rc, want $want"$'\n'"$(cat "$tmp/out" "$tmp/err")"; fi
@@ -234,13 +236,28 @@ expect_exit "validate of an empty directory is fine (0)" 0 "$tmp/empty" validate
 expect_exit "validate --format xml is a usage error" 2 "$root" validate --format xml
 expect_exit "validate --bogus is a usage error" 2 "$root" validate --bogus
 expect_exit "validate -C missing.yaml is a usage error" 2 "$root" validate -C missing.yaml
-if [ "$(id -u)" -ne 0 ]; then
-	mkdir -p "$tmp/locked" && cp "$root/specs/chat-completions.yaml" "$tmp/locked/" &&
-		chmod 000 "$tmp/locked"
-	expect_exit "validate of an unreadable directory is an environment error (3)" 3 "$tmp" validate locked
-	chmod 755 "$tmp/locked"
+# unreadable files are environment errors (3); root reads everything, so drop to nobody
+unpriv=()
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1; then
+	unpriv=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+fi
+if [ "$(id -u)" -ne 0 ] || [ ${#unpriv[@]} -gt 0 ]; then
+	chmod 755 "$tmp"
+	mkdir -p "$tmp/locked" "$tmp/half" && cp "$root/specs/chat-completions.yaml" "$tmp/locked/" &&
+		cp "$root/specs/chat-completions.yaml" "$tmp/half/" && chmod 000 "$tmp/locked" &&
+		chmod 000 "$tmp/half/chat-completions.yaml"
+	expect_exit "validate of an unreadable directory is an environment error (3)" 3 "$tmp" \
+		"${unpriv[@]}" "$bin" validate locked
+	expect_exit "an unreadable file in a directory is an environment error (3)" 3 "$tmp" \
+		"${unpriv[@]}" "$bin" validate half
+	if grep -q "^half/chat-completions.yaml: error: cannot read" "$tmp/err"; then
+		ok "the unreadable file is named"
+	else
+		not_ok "the unreadable file is named" "$(cat "$tmp/err")"
+	fi
+	chmod 755 "$tmp/locked" && chmod 644 "$tmp/half/chat-completions.yaml"
 else
-	n=$((n + 1)); echo "ok $n - validate of an unreadable directory exits 3 # SKIP running as root"
+	n=$((n + 1)); echo "ok $n - validate of an unreadable directory exits 3 # SKIP running as root without setpriv"
 fi
 
 # warnings: exit 0, but 2 with -W; -q hides them; JSON counts them

@@ -344,6 +344,12 @@ static void match_text_survives_invalid_utf8_and_shows_bad_bytes_escaped(void **
 	/* and a regex over valid UTF-8 matches characters, not bytes */
 	struct text_match u = TM(TC(TEXT_MATCHES, "^caf.$"));
 	assert_null(text(&u, "caf\xc3\xa9", 5, false));
+	/* NUL bytes are bytes like any other */
+	struct text_match z = TM(TC(TEXT_ENDS_WITH, "b"));
+	assert_null(text(&z, "a\0b", 3, false));
+	struct text_match z2 = TM(TC(TEXT_EQUALS, "a"));
+	assert_string_equal(text(&z2, "a\0b", 3, false), "stdout: expected \"a\", got \"a\\u0000b\"");
+	assert_json_text(json_object_get(F->r.items[0].details, "actual"), "\"a\\u0000b\"");
 	/* a diff of invalid bytes is escaped too */
 	struct text_match d = TM(TC(TEXT_EQUALS, "a\nb\n"));
 	assert_string_equal(text(&d, "a\n\xff\n", 4, false),

@@ -76,6 +76,10 @@ static void vars_set_get_replace_and_unset(void **state)
 	assert_int_equal(v.n, 1);
 	assert_int_equal(json_integer_value(vars_get(&v, "x")), 2);
 	vars_set_new(&v, "y", json_true());
+	/* json_string of bytes that are not UTF-8 is NULL: nothing is set */
+	assert_int_equal(vars_set_new(&v, "bad", json_string("\xff")), -1);
+	assert_int_equal(vars_set(&v, "bad", NULL), -1);
+	assert_null(vars_get(&v, "bad"));
 	assert_null(vars_get(&v, "xy"));
 	assert_null(vars_get(&v, ""));
 	assert_true(vars_unset(&v, "x"));

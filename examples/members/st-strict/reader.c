@@ -33,7 +33,14 @@
 
 static const char *g_path = "";
 
+#if defined(__GNUC__) || defined(__clang__)
+#define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
+#else
+#define PRINTF_LIKE(f, a)
+#endif
+
 /* invalid: the file breaks a rule (ST-02): one line on stderr, exit 1. */
+_Noreturn static void invalid(const char *rule, const char *fmt, ...) PRINTF_LIKE(2, 3);
 _Noreturn static void invalid(const char *rule, const char *fmt, ...)
 {
 	va_list ap;
