@@ -301,9 +301,8 @@ static int on_case(const struct ynode *item, size_t index, void *ctx)
 	return 0;
 }
 
-/* Loads a suite whose cases stream through on_case; false if the file did not load. */
 /* Appends every diagnostic of src to dst, in order, with src's counts. */
-static void diags_append(struct diags *dst, const struct diags *src)
+static void append_diags(struct diags *dst, const struct diags *src)
 {
 	size_t errors = 0, warnings = 0;
 	for (size_t i = 0; i < src->n; i++) {
@@ -321,6 +320,7 @@ static void diags_append(struct diags *dst, const struct diags *src)
 	dst->dropped += src->dropped;
 }
 
+/* Loads a suite whose cases stream through on_case; false if the file did not load. */
 static bool load_streamed(struct loader *L, const char *path, enum transport tr)
 {
 	struct model *m = L->m;
@@ -351,7 +351,7 @@ static bool load_streamed(struct loader *L, const char *path, enum transport tr)
 	c.transport = DT_ALL;
 	struct suite *got = suite_decode(&c, doc->root, s, true);
 	cases_end(&c, acc);
-	diags_append(L->d, &typed);
+	append_diags(L->d, &typed);
 	diags_release(&typed);
 	if (got) {
 		if (L->opts->hash_files)
