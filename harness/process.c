@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -313,36 +312,15 @@ static void plan_limits(struct plan *pl, const struct proc_limits *l)
 	plan_limit(pl, RLIMIT_CORE, 0, 0);
 }
 
-/*
- * ---- the child (between clone and exec) ----
- *
- * The child shares the parent's memory (CLONE_VM) and runs on child_stack
- * while the parent is suspended (CLONE_VFORK) until it execs or exits: no
- * page tables are copied and the parent takes no copy-on-write faults
- * afterwards. So the child only makes raw system calls (no libc wrapper that
- * a sanitizer could intercept, nothing that writes memory but its own stack
- * and errno), with every signal blocked so that no handler of the harness
- * runs on this stack.
- */
-
-/* The kernel's struct sigaction for rt_sigaction (x86_64, aarch64 and the generic layout). */
-struct ksigaction {
-	void (*handler)(int);
-	unsigned long flags;
-	void (*restorer)(void);
-	unsigned long mask;
-};
-
-static char child_stack[64 * 1024] __attribute__((aligned(64)));
+/* ---- the child (between fork and exec: async-signal-safe calls only) ---- */
 
 static void child_fail(const struct plan *pl, int stage, int e) __attribute__((noreturn));
 static void child_fail(const struct plan *pl, int stage, int e)
 {
 	struct child_report r = {stage, e};
-	syscall(SYS_write, pl->report_fd, &r, sizeof(r));
-	syscall(SYS_exit_group, 127);
-	for (;;)
-		;
+	ssize_t n = write(pl->report_fd, &r, sizeof(r));
+	(void)n;
+	_exit(127);
 }
 
 /* Mark every fd from 3 up close-on-exec, even ones some library opened without O_CLOEXEC. */
@@ -352,60 +330,60 @@ static void child_cloexec_from_3(void)
 		return;
 	struct rlimit rl;
 	long max = 65536;
-	if (syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &rl) == 0 &&
-	    rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)max)
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < (rlim_t)max)
 		max = (long)rl.rlim_cur;
 	for (long fd = 3; fd < max; fd++) {
-		long fl = syscall(SYS_fcntl, (int)fd, F_GETFD);
+		int fl = fcntl((int)fd, F_GETFD);
 		if (fl >= 0 && !(fl & FD_CLOEXEC))
-			syscall(SYS_fcntl, (int)fd, F_SETFD, (int)fl | FD_CLOEXEC);
+			fcntl((int)fd, F_SETFD, fl | FD_CLOEXEC);
 	}
 }
 
-static int child_main(void *arg)
+static void child_main(const struct plan *pl) __attribute__((noreturn));
+static void child_main(const struct plan *pl)
 {
-	const struct plan *pl = arg;
-	if (syscall(SYS_setsid) < 0)
+	if (setsid() < 0)
 		child_fail(pl, STAGE_SETUP, errno);
-	if (syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		child_fail(pl, STAGE_SETUP, errno);
-	if (syscall(SYS_getppid) != pl->parent)
-		syscall(SYS_exit_group, 127); /* the harness died before PDEATHSIG was armed */
-	if (syscall(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+	if (getppid() != pl->parent)
+		_exit(127); /* the harness died before PDEATHSIG was armed */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		child_fail(pl, STAGE_SETUP, errno);
 
-	/* Move the three ends above 2 first, so no dup onto 0..2 clobbers a source. */
+	/* Move the three ends above 2 first, so no dup2 onto 0..2 clobbers a source. */
 	int src[3];
 	for (int i = 0; i < 3; i++)
-		if ((src[i] = (int)syscall(SYS_fcntl, pl->fds[i], F_DUPFD_CLOEXEC, 3)) < 0)
+		if ((src[i] = fcntl(pl->fds[i], F_DUPFD_CLOEXEC, 3)) < 0)
 			child_fail(pl, STAGE_SETUP, errno);
 	for (int i = 0; i < 3; i++)
-		if (syscall(SYS_dup3, src[i], i, 0) < 0) /* the copy on 0..2 is not close-on-exec */
+		if (dup2(src[i], i) < 0) /* the copy on 0..2 is not close-on-exec */
 			child_fail(pl, STAGE_SETUP, errno);
 	child_cloexec_from_3();
 
 	for (int i = 0; i < pl->nrl; i++)
-		if (syscall(SYS_prlimit64, 0, pl->rl[i].resource, &pl->rl[i].lim, NULL) < 0)
+		if (setrlimit(pl->rl[i].resource, &pl->rl[i].lim) < 0)
 			child_fail(pl, STAGE_RLIMIT, errno);
-	if (pl->cwd && syscall(SYS_chdir, pl->cwd) < 0)
+	if (pl->cwd && chdir(pl->cwd) < 0)
 		child_fail(pl, STAGE_CHDIR, errno);
 
-	/*
-	 * Ignored signals stay ignored across exec, and the mask is inherited:
-	 * reset both. Handled ones are reset by exec itself, but one pending
-	 * now (a proc_kill) must not run a handler of the harness here.
-	 */
-	const struct ksigaction dfl = {.handler = SIG_DFL};
+	/* Ignored signals stay ignored across exec, and the mask is inherited: reset both. */
+	struct sigaction dfl;
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&dfl.sa_mask);
 	for (int sig = 1; sig < NSIG; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
-			syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
-	const unsigned long none = 0;
-	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, sizeof(none));
+			sigaction(sig, &dfl, NULL);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 
 	int e = ENOENT;
 	bool eacces = false;
 	for (char **c = pl->cands; *c; c++) {
-		syscall(SYS_execve, *c, pl->argv, pl->envp);
+		execve(*c, pl->argv, pl->envp);
 		e = errno;
 		if (e == EACCES)
 			eacces = true;
@@ -1145,8 +1123,9 @@ int proc_start(struct proc **out, struct evloop *loop, const struct proc_spec *s
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	p->start_ns = evloop_now_ns();
-	pid_t pid = clone(child_main, child_stack + sizeof(child_stack),
-			  CLONE_VM | CLONE_VFORK | SIGCHLD, &pl);
+	pid_t pid = fork();
+	if (pid == 0)
+		child_main(&pl);
 	int fork_errno = errno;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (pid < 0) {
