@@ -265,6 +265,36 @@ bool match_predicates(struct matcher *m, const char *check, const struct predica
 bool match_captures(struct matcher *m, const struct capture *c, size_t n, const struct subject *s,
 		    struct vars *vars, struct match_report *out);
 
+/*
+ * match_sse: e against an event stream collected by the SSE parser
+ * (harness/sse.h); s NULL means none was received ("sse: no event stream").
+ * base gives the subject of event assertions (doc replaced by each
+ * event's JSON data; NULL: an empty subject); collect sets variables in
+ * vars. Checks, in order:
+ *   sse.stream         always: the parser's error (ended mid-event, a ceiling)
+ *   sse.done           the done sentinel is the last event's data, exactly once:
+ *                      "[DONE] missing", "[DONE] sent 2 times (events 4 and 9)",
+ *                      "event after [DONE] (event 5 after [DONE] at event 4)"
+ *   sse.errors         an error event is one whose data is a JSON object with a
+ *                      top-level "error" key; forbid: the first is a failure with
+ *                      its error message; expect: one must be present; allow: no check
+ *   sse.events count   e->count on the number of content events
+ *   sse.each[I] ...    match_assertions on every content event (I = event index);
+ *                      failures of at most 10 events are listed, then a count
+ *   sse.first[I] ...   on the first content event, sse.last[I] on the last
+ *   sse.collect NAME   the string results of a jsonpath over the content
+ *                      events, joined with join; no string at all is a failure
+ * Content events are the events that are neither the done sentinel (data
+ * equal to e->done, compared literally) nor error events. A content event
+ * whose data is not JSON fails "sse.each[I]" (first, last) with one verdict
+ * when there are assertions to run on it. each keeps only failing verdicts
+ * and adds one "sse.each" pass verdict when every event passed (a stream
+ * has hundreds of events); first and last add every verdict.
+ */
+struct sse_stream;
+bool match_sse(struct matcher *m, const struct sse_expect *e, const struct sse_stream *s,
+	       const struct subject *base, struct vars *vars, struct match_report *out);
+
 /* ---- JSON helpers (also used by the SSE matcher) ---- */
 
 /* match_json_equal: deep equality where numbers compare by value (1 == 1.0). */
