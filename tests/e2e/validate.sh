@@ -381,9 +381,9 @@ assert r and r[0][1].startswith("chat-completions") and r[0][2] == "conformance"
 assert int(r[0][4]) >= 20, r
 ' suites
 list_check "list members" '
-assert head == ["ID", "ORG", "REF", "IMPLEMENTS"], head
-r = [l for l in rows if l.startswith("chat-reference ")]
-assert r and "chat-completions" in r[0] and "examples/members/chat-reference" in r[0], r
+assert head == ["ID", "ORG", "REF", "COMMIT", "IMPLEMENTS"], head
+r = [l for l in rows if l.startswith("chat-ref ")]
+assert r and "chat-completions" in r[0] and "examples/members/chat-ref" in r[0], r
 ' members
 list_check "list cases --suite chat-basic" '
 assert head == ["SUITE", "CASE", "COVERS", "REQUIRES"], head
