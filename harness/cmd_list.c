@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include "harness/alloc.h"
+#include "harness/gitcache.h"
 #include "harness/ident.h"
 #include "harness/model.h"
 #include "harness/strbuf.h"
@@ -285,22 +286,43 @@ static bool member_selected(const struct filter *f, const struct member *mb)
 	return false;
 }
 
+/*
+ * member_commit: what the git cache holds for a member: the commit its ref
+ * resolves to there (12 hex in the table), "not fetched", or "local".
+ */
+static void member_commit(const struct model *m, const struct member *mb, char commit[41])
+{
+	if (!mb->repo.url) {
+		strcpy(commit, "local");
+		return;
+	}
+	struct gitcache_opts o = GITCACHE_OPTS_INIT;
+	o.cache_dir = m->project.cache_abs;
+	o.base_dir = mb->dir;
+	if (gitcache_peek(&o, &mb->repo, commit, NULL) < 0)
+		strcpy(commit, "not fetched");
+}
+
 static void list_members(const struct model *m, const struct filter *f, bool json, json_t *arr)
 {
-	struct table t = {4, NULL, 0, 0};
+	struct table t = {5, NULL, 0, 0};
 	if (!json) {
-		const char *h[] = {"ID", "ORG", "REF", "IMPLEMENTS"};
-		for (size_t i = 0; i < 4; i++)
+		const char *h[] = {"ID", "ORG", "REF", "COMMIT", "IMPLEMENTS"};
+		for (size_t i = 0; i < 5; i++)
 			table_add(&t, h[i]);
 	}
 	for (size_t i = 0; i < m->nmembers; i++) {
 		const struct member *mb = m->members[i];
 		if (!member_selected(f, mb))
 			continue;
+		char commit[41];
+		member_commit(m, mb, commit);
 		if (json) {
 			json_t *o = json_object(), *repo = json_object(), *impls = json_array();
 			json_object_set_new(repo, "url", jstr(mb->repo.url));
 			json_object_set_new(repo, "ref", jstr(mb->repo.ref));
+			json_object_set_new(repo, "commit",
+					    jstr(strlen(commit) == 40 ? commit : NULL));
 			json_object_set_new(repo, "path", jstr(mb->repo.path));
 			json_object_set_new(repo, "subdir", jstr(mb->repo.subdir));
 			for (size_t k = 0; k < mb->nimpls; k++) {
@@ -342,6 +364,7 @@ static void list_members(const struct model *m, const struct filter *f, bool jso
 		table_add(&t, mb->id);
 		table_add(&t, mb->organization);
 		table_add(&t, mb->repo.url ? mb->repo.ref : mb->repo.path);
+		table_addf(&t, "%.12s", commit);
 		table_add(&t, impl.buf);
 		strbuf_release(&impl);
 	}
