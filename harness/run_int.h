@@ -10,10 +10,26 @@
 #include "harness/run.h"
 #include "harness/strbuf.h"
 
+struct build;
+struct build_queue;
+struct run_perf;
+
+/*
+ * One member of the plan, prepared by run.c before any item starts: its
+ * tree fetched (git) or found (a local path), then built.
+ */
 struct run_member {
 	const struct member *member;
-	char *worktree; /* absolute; NULL when error */
-	char *error;    /* why its items cannot run, or NULL */
+	char *worktree;        /* absolute: where it runs (a git member: its built copy); NULL when error */
+	char *error;           /* why its items cannot run, or NULL */
+	json_t *error_details; /* added to each of its error results (the build's log and output), or NULL */
+	/* preparation (run.c) */
+	struct build_queue *queue;
+	char *source;          /* a git member: the clean checkout root (read only) */
+	char commit[41];       /* a git member's commit, or "" */
+	bool tree_rebuilt;     /* gitcache recreated the clean tree */
+	bool build_due;        /* a build is to be started */
+	struct build *build;   /* the build in progress, or NULL */
 };
 
 struct run {
@@ -34,6 +50,7 @@ struct run {
 	int64_t started_wall, started_mono;
 	struct run_progress progress;
 	struct matcher *matcher; /* one per run: the loop is single-threaded */
+	struct run_perf *perf;   /* run_perf.c: performance workloads held back, or NULL */
 };
 
 /*
@@ -73,5 +90,18 @@ void run_shell_quote(struct strbuf *sb, const char *s);
 void run_exec_start(struct run *r, struct run_member *rm, size_t index);
 /* run_jsonl_start: one session runs items [begin, end) (one member x suite) in order. */
 void run_jsonl_start(struct run *r, struct run_member *rm, size_t begin, size_t end);
+/* run_http_start: one session (the member's server, then its cases) runs items [begin, end). */
+void run_http_start(struct run *r, struct run_member *rm, size_t begin, size_t end);
+
+/*
+ * Performance workloads (run_perf.c) run alone: start_next hands each to
+ * run_perf_defer; once nothing else runs and every other item has started,
+ * run_perf_next starts the next one (taking one unit of r->inflight until
+ * it ends), in plan order. Returns false when none is left.
+ * run_perf_release frees what is left (items not run: an interrupted run).
+ */
+void run_perf_defer(struct run *r, size_t index);
+bool run_perf_next(struct run *r);
+void run_perf_release(struct run *r);
 
 #endif

@@ -39,6 +39,14 @@ struct run_progress {
 
 typedef void run_result_fn(void *ctx, const struct plan_item *it, const json_t *result,
 			   const struct run_progress *progress);
+/*
+ * A member is prepared (fetched and built) before its items run. entry is
+ * its report.json members[] entry (repository, build; borrowed); error says
+ * why its items will all be errors (NULL when it is ready), and output is
+ * the end of a failed build's output (NULL otherwise).
+ */
+typedef void run_member_fn(void *ctx, const struct member *m, const json_t *entry, const char *error,
+			   const char *output);
 
 struct run_opts {
 	int version;
@@ -53,9 +61,29 @@ struct run_opts {
 	run_result_fn *on_result;          /* may be NULL */
 	void *ctx;
 	unsigned shard_index, shard_count; /* recorded in the report */
+	/*
+	 * Members from git (DESIGN §3 fetch, build): each is checked out
+	 * through gitcache into cache_dir, copied and built there (build.h).
+	 * A member that cannot be fetched or built has all its items `error`
+	 * with the reason; the other members run.
+	 */
+	const char *cache_dir;             /* --cache: overrides the project's 'cache' (NULL = it) */
+	bool offline;                      /* --offline: no network; a member not cached is an error */
+	bool no_fetch;                     /* --no-fetch: use the cache as it is (like offline for git) */
+	bool rebuild;                      /* --rebuild: ignore build markers, build again */
+	bool no_build;                     /* --no-build: run no build step (status skipped) */
+	run_member_fn *on_member;          /* may be NULL; called once per member, before its items */
+	/*
+	 * --gate-slo: a performance workload that is VALID but misses an SLO
+	 * is `fail` (and counts for the exit code); without it, `pass` with the
+	 * missed SLOs in its message. INVALID is `error` either way.
+	 */
+	bool gate_slo;
 };
 #define RUN_OPTS_VERSION 1
-#define RUN_OPTS_INIT {RUN_OPTS_VERSION, 0, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL, NULL, 0, 0}
+#define RUN_OPTS_INIT                                                                              \
+	{RUN_OPTS_VERSION, 0, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL, NULL, 0, 0,                \
+	 NULL, false, false, false, false, NULL, false}
 
 int run_execute(const struct model *m, const struct plan *p, const struct run_opts *o,
 		json_t **report_out, struct error *err);
