@@ -6,10 +6,13 @@ set -u
 . "$(dirname "$0")/lib.sh"
 fx="$HARNESS_ROOT/tests/fixtures/run"
 out="$TMP/run1"
+# a private copy of the member programs, so the survivor check sees only this run's processes
+sup="$TMP/support"
+mkdir -p "$sup" && cp "$HARNESS_BUILD/support/fault" "$HARNESS_BUILD/support/jsonl_member" "$sup/"
 cd "$fx" || exit 1
 
 # Run under a python wrapper that records the harness's own peak RSS (RUSAGE_CHILDREN).
-$PY - "$HARNESS_BIN" "$out" "$HARNESS_BUILD/support" >"$TMP/run.log" 2>&1 <<'PYEOF'
+$PY - "$HARNESS_BIN" "$out" "$sup" >"$TMP/run.log" 2>&1 <<'PYEOF'
 import resource, subprocess, sys, time
 harness, out, support = sys.argv[1:4]
 t = time.monotonic()
@@ -79,7 +82,7 @@ check "junit.xml parses with xmllint" xmllint --noout "$out/junit.xml"
 prove_ok() { prove -e cat "$out/report.tap" >"$TMP/prove.out" 2>&1; grep -q "Parse errors" "$TMP/prove.out" && return 1; grep -qE "^Result: (FAIL|PASS)" "$TMP/prove.out"; }
 check "report.tap parses cleanly with prove" prove_ok
 
-survivors() { pgrep -f "$HARNESS_BUILD/support/(fault|jsonl_member)" && return 1; return 0; }
+survivors() { pgrep -f "$sup/(fault|jsonl_member)" && return 1; return 0; }
 check "no process of the run survives it" survivors
 
 rss=$(sed -n 's/^MAXRSS_KB //p' "$TMP/run.log")
@@ -104,13 +107,13 @@ PYEOF
 check "requirement outcomes and verdicts are derived from the cases" req_check
 
 # --case filter, --list, reproduce command actually reproduces
-check "--list prints the plan without running" bash -c "'$HARNESS_BIN' run --list --member-path faulty='$HARNESS_BUILD/support' --member-path service='$HARNESS_BUILD/support' | grep -q 'faulty exec-faults/crash.signal'"
+check "--list prints the plan without running" bash -c "'$HARNESS_BIN' run --list --member-path faulty='$sup' --member-path service='$sup' | grep -q 'faulty exec-faults/crash.signal'"
 repro_ok() {
 	local cmd
 	cmd=$($PY -c 'import json,sys; r=json.load(open(sys.argv[1])); print([x for x in r["results"] if x["case"]=="exit.wrong-code"][0]["reproduce"])' "$out/report.json")
 	bash -c "$cmd"; [ $? -eq 3 ]
 }
 check "the reproduce command of a failing case reproduces it" repro_ok
-"$HARNESS_BIN" run --out "$TMP/one" --case 'exec-faults/echo.*' --member-path faulty="$HARNESS_BUILD/support" --member-path service="$HARNESS_BUILD/support" >"$TMP/one.log" 2>&1
+"$HARNESS_BIN" run --out "$TMP/one" --case 'exec-faults/echo.*' --member-path faulty="$sup" --member-path service="$sup" >"$TMP/one.log" 2>&1
 tap "--case suite/glob selects cases and a passing run exits 0" $? "$(cat "$TMP/one.log")"
 tap_done

@@ -4,6 +4,8 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 proj="$TMP/proj"
+sup="$TMP/support"
+mkdir -p "$sup" && cp "$HARNESS_BUILD/support/fault" "$sup/"
 mkdir -p "$proj/specs" "$proj/suites/s" "$proj/members"
 cp "$HARNESS_ROOT/tests/fixtures/run/specs/faults.yaml" "$proj/specs/"
 cat >"$proj/harness.yaml" <<'YAML'
@@ -30,7 +32,7 @@ YAML
 } >"$proj/suites/s/many.yaml"
 cat >"$proj/members/m.yaml" <<YAML
 member: m
-repository: {path: $HARNESS_BUILD/support}
+repository: {path: $sup}
 implements:
   - spec: faults@1.0
     profiles: [core]
@@ -60,6 +62,6 @@ assert r["run"]["planned"] == 500
 j = [l for l in open(sys.argv[2])][1:]
 assert len(j) == n, (len(j), n)
 ' "$TMP/out/report.json" "$TMP/out/journal.jsonl"
-survivors() { pgrep -f "$HARNESS_BUILD/support/fault hang" && return 1; return 0; }
+survivors() { pgrep -f "$sup/fault hang" && return 1; return 0; }
 check "no child survives the interrupted run" survivors
 tap_done
