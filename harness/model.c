@@ -740,11 +740,15 @@ static void validate(struct loader *L)
 		struct spec *s = m->specs[i];
 		if (s->context || !(full || cov[i].has_suite))
 			continue;
-		for (size_t r = 0; r < s->nrequirements; r++)
-			if (!cov[i].covered[r])
-				dwarn(&c, &s->requirements[r].loc, "untested",
-				      "requirement '%s' is not covered by any case (untested)",
-				      s->requirements[r].id);
+		for (size_t r = 0; r < s->nrequirements; r++) {
+			const struct requirement *rq = &s->requirements[r];
+			if (!cov[i].covered[r] && !rq->untested)
+				dwarn(&c, &rq->loc, "untested",
+				      "requirement '%s' is not covered by any case (untested)", rq->id);
+			else if (cov[i].covered[r] && rq->untested)
+				dwarn(&c, &rq->loc, "untested-but-covered",
+				      "requirement '%s' is marked untested but a case covers it", rq->id);
+		}
 	}
 }
 

@@ -74,12 +74,13 @@ void spec_unknown_profile(struct dctx *c, const struct spec *s, const struct src
 		derr(c, loc, "unknown-profile", "unknown profile '%s' in spec '%s'", id, s->id);
 }
 
-enum { R_ID, R_LEVEL, R_TEXT, R_TAGS, R__N };
+enum { R_ID, R_LEVEL, R_TEXT, R_TAGS, R_UNTESTED, R__N };
 static const struct dkey req_keys[R__N] = {
     [R_ID] = {"id", DK_REQ, 0},
     [R_LEVEL] = {"level", DK_REQ, 0},
     [R_TEXT] = {"text", DK_REQ, 0},
     [R_TAGS] = {"tags", 0, 0},
+    [R_UNTESTED] = {"untested", 0, 0},
 };
 
 static void decode_requirements(struct dctx *c, struct spec *s, const struct ynode *n)
@@ -112,6 +113,8 @@ static void decode_requirements(struct dctx *c, struct spec *s, const struct yno
 			dstr(c, k[R_TEXT]->value, "text", &r->text);
 		if (k[R_TAGS])
 			dstrlist(c, k[R_TAGS]->value, "tags", &r->tags, &r->ntags, NULL);
+		if (k[R_UNTESTED])
+			dstr(c, k[R_UNTESTED]->value, "untested", &r->untested);
 		r->loc = it->loc;
 		r->spec = s;
 		r->index = s->nrequirements;

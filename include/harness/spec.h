@@ -31,6 +31,7 @@ struct requirement {
 	const char *text;
 	const char **tags;
 	size_t ntags;
+	const char *untested; /* `untested: reason`: no case on purpose (no warning), or NULL */
 	struct srcloc loc;   /* of the list item */
 	struct spec *spec;   /* back pointer */
 	size_t index;        /* position in spec->requirements */
