@@ -92,7 +92,7 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIBHARNESS)
 # member's part, so they are built WITHOUT sanitizers in every variant (an
 # ASan member cannot live under the RLIMIT_AS a run gives it). The few that
 # drive library code (SUP_WITH_LIB) are built like the harness and link it.
-SUP_WITH_LIB := render_report
+SUP_WITH_LIB := render_report loadgen_drive
 MEMBER_CFLAGS = -std=c11 -D_GNU_SOURCE -O1 -g $(WARN) $(PKG_CFLAGS) -MMD -MP
 
 $(BUILD)/support/%: tests/support/%.c $(LIBHARNESS)

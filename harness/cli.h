@@ -12,7 +12,12 @@
 /* Every command: argv[0] is the command name; returns the process exit code (DESIGN §10). */
 int cmd_validate(int argc, char **argv);
 int cmd_list(int argc, char **argv);
+int cmd_fetch(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_scorecard(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 
 struct cli_command {
 	const char *name;

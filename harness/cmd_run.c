@@ -23,6 +23,11 @@
 
 static volatile sig_atomic_t interrupted;
 
+#define CONSOLE_TAIL_LINES 20 /* of a failed build's output */
+
+/* long options without a short form */
+enum { OPT_CACHE = 256, OPT_OFFLINE, OPT_NO_FETCH, OPT_REBUILD, OPT_NO_BUILD, OPT_GATE_SLO };
+
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -137,6 +142,63 @@ static void on_result(void *ctx, const struct plan_item *it, const json_t *res,
 	struct console *c = ctx;
 	print_result(c, it, res);
 	print_progress(c, p);
+}
+
+/*
+ * on_member: one line per prepared member that came from git or was built:
+ * where its tree came from and what the build did; a member that cannot
+ * run gets its reason and the end of its build output, even with --quiet.
+ */
+static void on_member(void *ctx, const struct member *m, const json_t *entry, const char *error,
+		      const char *output)
+{
+	struct console *c = ctx;
+	json_t *repo = json_object_get(entry, "repository");
+	json_t *build = json_object_get(entry, "build");
+	const char *url = json_string_value(json_object_get(repo, "url"));
+	const char *commit = json_string_value(json_object_get(repo, "commit"));
+	const char *bstatus = json_string_value(json_object_get(build, "status"));
+	bool built = bstatus && strcmp(bstatus, "none") && strcmp(bstatus, "skipped");
+	if (!error && (c->quiet || (!url && !built)))
+		return;
+	clear_progress(c);
+	fprintf(c->out, "%smember%s %s:", color(c, "\033[1m"), color(c, "\033[0m"), m->id);
+	if (url) {
+		fprintf(c->out, " %s", url);
+		const char *ref = json_string_value(json_object_get(repo, "ref"));
+		if (ref)
+			fprintf(c->out, " %s", ref);
+		if (commit)
+			fprintf(c->out, " at %.12s (%s)", commit,
+				json_is_true(json_object_get(repo, "fetched")) ? "fetched" : "from the cache");
+	} else {
+		const char *path = json_string_value(json_object_get(repo, "path"));
+		fprintf(c->out, " %s%s", path ? path : "(no tree)",
+			json_is_true(json_object_get(repo, "dirty")) ? " (uncommitted changes)" : "");
+	}
+	if (built) {
+		char dur[32] = "";
+		json_int_t us = json_integer_value(json_object_get(build, "duration_us"));
+		if (!strcmp(bstatus, "ok") || !strcmp(bstatus, "failed"))
+			duration_format((int64_t)us * 1000 / 1000000 * 1000000, dur, sizeof(dur));
+		fprintf(c->out, "; build %s%s%s", bstatus, *dur ? " in " : "", dur);
+	}
+	fputc('\n', c->out);
+	if (error) {
+		fprintf(c->out, "    %sERROR%s %s\n", color(c, "\033[1;31m"), color(c, "\033[0m"), error);
+		/* the last CONSOLE_TAIL_LINES lines; the report and the log have more */
+		const char *p = output ? output + strlen(output) : NULL;
+		for (int lines = 0; p && p > output; p--)
+			if (p[-1] == '\n' && ++lines == CONSOLE_TAIL_LINES)
+				break;
+		while (p && *p) {
+			const char *nl = strchr(p, '\n');
+			size_t len = nl ? (size_t)(nl - p) : strlen(p);
+			fprintf(c->out, "    | %.*s\n", (int)len, p);
+			p += len + (nl ? 1 : 0);
+		}
+	}
+	fflush(c->out);
 }
 
 static int mkdir_p(const char *path, struct error *err)
@@ -266,6 +328,12 @@ int cmd_run(int argc, char **argv)
 		{"quiet", no_argument, NULL, 'q'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"list", no_argument, NULL, 'l'},
+		{"cache", required_argument, NULL, OPT_CACHE},
+		{"offline", no_argument, NULL, OPT_OFFLINE},
+		{"no-fetch", no_argument, NULL, OPT_NO_FETCH},
+		{"rebuild", no_argument, NULL, OPT_REBUILD},
+		{"no-build", no_argument, NULL, OPT_NO_BUILD},
+		{"gate-slo", no_argument, NULL, OPT_GATE_SLO},
 		{NULL, 0, NULL, 0},
 	};
 	struct list members = {0}, specs = {0}, suites = {0}, cases = {0}, tags = {0};
@@ -277,6 +345,8 @@ int cmd_run(int argc, char **argv)
 	struct error err = ERROR_INIT;
 	struct console con = {0};
 	bool list_only = false;
+	const char *cache_dir = NULL;
+	char *cache_abs = NULL;
 	int c;
 	optind = 1;
 	opterr = 0;
@@ -326,6 +396,18 @@ int cmd_run(int argc, char **argv)
 		case 'q': con.quiet = true; break;
 		case 'v': con.verbose = true; break;
 		case 'l': list_only = true; break;
+		case OPT_CACHE:
+			if (!*optarg) {
+				fprintf(stderr, "harness: run: --cache takes a directory\n");
+				return 2;
+			}
+			cache_dir = optarg;
+			break;
+		case OPT_OFFLINE: ro.offline = true; break;
+		case OPT_NO_FETCH: ro.no_fetch = true; break;
+		case OPT_REBUILD: ro.rebuild = true; break;
+		case OPT_NO_BUILD: ro.no_build = true; break;
+		case OPT_GATE_SLO: ro.gate_slo = true; break;
 		default:
 			fprintf(stderr, "harness: run: unknown or incomplete option '%s' (see 'harness help run')\n",
 				argv[optind - 1]);
@@ -338,6 +420,10 @@ int cmd_run(int argc, char **argv)
 	}
 	if (check_formats(formats, &err) < 0)
 		return cli_error(&err);
+	if (ro.rebuild && ro.no_build) {
+		fprintf(stderr, "harness: run: --rebuild and --no-build contradict each other\n");
+		return 2;
+	}
 	if (!strcmp(kind, "conformance")) {
 		f.conformance = true, f.performance = false;
 	} else if (!strcmp(kind, "performance")) {
@@ -416,6 +502,7 @@ int cmd_run(int argc, char **argv)
 
 	json_t *options = json_object();
 	json_object_set_new(options, "kind", json_string(kind));
+	json_object_set_new(options, "gate_slo", json_boolean(ro.gate_slo));
 	json_object_set_new(options, "formats", json_string(formats));
 	json_t *filters = json_object();
 #define FILTER(name, l)                                                                    \
@@ -446,6 +533,15 @@ int cmd_run(int argc, char **argv)
 	ro.ctx = &con;
 	ro.shard_index = f.shard_index;
 	ro.shard_count = f.shard_count;
+	ro.on_member = on_member;
+	if (cache_dir) {
+		/* absolute: the build cache records paths, and members run elsewhere */
+		char cwd[PATH_MAX];
+		cache_abs = cache_dir[0] == '/' || !getcwd(cwd, sizeof(cwd))
+				    ? xstrdup(cache_dir)
+				    : xasprintf("%s/%s", cwd, cache_dir);
+		ro.cache_dir = cache_abs;
+	}
 
 	struct sigaction sa, old_int, old_term;
 	memset(&sa, 0, sizeof(sa));
@@ -462,6 +558,7 @@ int cmd_run(int argc, char **argv)
 	json_object_set_new(options, "jobs", json_integer(ro.jobs));
 	if (rc < 0) {
 		json_decref(options);
+		free(cache_abs);
 		free(dir);
 		plan_release(&plan);
 		model_free(m);
@@ -492,6 +589,7 @@ int cmd_run(int argc, char **argv)
 		exit_code = 130; /* the shell convention for SIGINT */
 	json_decref(report);
 	json_decref(options);
+	free(cache_abs);
 	free(dir);
 	plan_release(&plan);
 	model_free(m);

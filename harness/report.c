@@ -79,6 +79,8 @@ static json_t *spec_json(const struct spec *s)
 		json_object_set_new(ro, "id", json_string(r->id));
 		json_object_set_new(ro, "level", json_string(level_name(r->level)));
 		json_object_set_new(ro, "text", str_or_null(r->text));
+		if (r->untested)
+			json_object_set_new(ro, "untested", json_string(r->untested));
 		json_array_append_new(reqs, ro);
 	}
 	json_object_set_new(o, "requirements", reqs);
@@ -265,6 +267,9 @@ json_t *report_result_new(const struct plan_item *it, enum outcome o, int64_t du
 	json_object_set_new(r, "member", json_string(it->member->id));
 	json_object_set_new(r, "suite", json_string(it->suite->id));
 	json_object_set_new(r, "case", json_string(it->tc ? it->tc->id : it->workload->id));
+	/* the case's place in its suite file: with member and suite it restores plan order (merge) */
+	size_t pos = it->tc ? (size_t)(it->tc - it->suite->cases) : (size_t)(it->workload - it->suite->workloads);
+	json_object_set_new(r, "index", json_integer((json_int_t)pos));
 	json_object_set_new(r, "outcome", json_string(outcome_name(o)));
 	json_object_set_new(r, "covers", it->tc ? string_array(it->tc->covers, it->tc->ncovers)
 						: string_array(it->workload->covers, it->workload->ncovers));

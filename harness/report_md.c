@@ -417,6 +417,210 @@ static void add_failing_cases(struct strbuf *sb, const json_t *report,
 	strbuf_addstr(sb, "</details>\n\n");
 }
 
+/* ---- performance (the report's "perf" entries; section written with the load generator) ---- */
+
+#define PERF_METRICS_SHOWN 4 /* distributions named in one row */
+
+/* A value of an entry for people: "612.3 ms", "87.5 µs", "1.25 GiB", "12.5/s". */
+static void md_perf_value(struct strbuf *sb, const json_t *v, const char *unit)
+{
+	if (!json_is_number(v)) {
+		strbuf_addstr(sb, "\xE2\x80\x94");
+		return;
+	}
+	double x = json_number_value(v);
+	if (unit && !strcmp(unit, "ns")) {
+		if (x < 1e3)
+			strbuf_addf(sb, "%.0f ns", x);
+		else if (x < 1e6)
+			strbuf_addf(sb, "%.1f \xC2\xB5s", x / 1e3);
+		else if (x < 1e9)
+			strbuf_addf(sb, "%.1f ms", x / 1e6);
+		else
+			strbuf_addf(sb, "%.2f s", x / 1e9);
+	} else if (unit && !strcmp(unit, "bytes")) {
+		if (x >= 1 << 30)
+			strbuf_addf(sb, "%.2f GiB", x / (1 << 30));
+		else if (x >= 1 << 20)
+			strbuf_addf(sb, "%.1f MiB", x / (1 << 20));
+		else
+			strbuf_addf(sb, "%.1f KiB", x / (1 << 10));
+	} else if (unit && !strcmp(unit, "ratio")) {
+		strbuf_addf(sb, "%.2f%%", x * 100);
+	} else if (unit && !strcmp(unit, "1/s")) {
+		strbuf_addf(sb, "%.4g/s", x);
+	} else {
+		strbuf_addf(sb, "%.4g", x);
+	}
+}
+
+static bool md_perf_small(const json_t *m, const char *stat)
+{
+	const json_t *small = rr_array(m, "n_too_small");
+	for (size_t i = 0; i < json_array_size(small); i++)
+		if (json_is_string(json_array_get(small, i)) &&
+		    !strcmp(json_string_value(json_array_get(small, i)), stat))
+			return true;
+	return false;
+}
+
+static void md_perf_load(struct strbuf *sb, const json_t *e)
+{
+	const json_t *l = rr_object(e, "load");
+	size_t n;
+	const char *model = rr_strz(l, "model", &n);
+	md_inline(sb, model, n, 32);
+	const json_t *v;
+	if ((v = json_object_get(l, "concurrency")) && json_is_integer(v))
+		strbuf_addf(sb, " \xC3\x97%lld", (long long)json_integer_value(v));
+	if ((v = json_object_get(l, "rate")) && json_is_number(v))
+		strbuf_addf(sb, " %.4g/s", json_number_value(v));
+	if ((v = json_object_get(l, "burst")) && json_is_integer(v))
+		strbuf_addf(sb, " of %lld", (long long)json_integer_value(v));
+	if ((v = json_object_get(l, "seed")) && json_is_integer(v))
+		strbuf_addf(sb, " seed %lld", (long long)json_integer_value(v));
+	if ((v = json_object_get(l, "duration_us")) && json_is_integer(v)) {
+		strbuf_addch(sb, ' ');
+		add_duration(sb, json_integer_value(v));
+	}
+	if ((v = json_object_get(l, "runs")) && json_is_integer(v))
+		strbuf_addf(sb, " %lld", (long long)json_integer_value(v));
+}
+
+static void md_perf_metrics(struct strbuf *sb, const json_t *e)
+{
+	const json_t *ms = rr_object(e, "metrics");
+	const char *name;
+	json_t *m;
+	size_t shown = 0;
+	json_object_foreach((json_t *)ms, name, m)
+	{
+		if (!json_is_object(m))
+			continue;
+		if (shown == PERF_METRICS_SHOWN) {
+			strbuf_addf(sb, " \xC2\xB7 +%zu more", json_object_size(ms) - shown);
+			break;
+		}
+		if (shown++)
+			strbuf_addstr(sb, "<br>");
+		md_inline(sb, name, strlen(name), 64);
+		const char *unit = rr_str(m, "unit", NULL);
+		static const char *const stats[] = {"p50", "p99"};
+		for (size_t k = 0; k < 2; k++) {
+			strbuf_addf(sb, " %s ", stats[k]);
+			if (md_perf_small(m, stats[k]))
+				strbuf_addstr(sb, "n too small");
+			else
+				md_perf_value(sb, json_object_get(m, stats[k]), unit);
+		}
+		strbuf_addf(sb, " (n %lld)", rr_int(m, "n", 0));
+	}
+	const json_t *t = json_object_get(e, "throughput");
+	if (json_is_number(t)) {
+		strbuf_addstr(sb, shown ? "<br>" : "");
+		strbuf_addstr(sb, "throughput ");
+		md_perf_value(sb, t, "1/s");
+	}
+	const json_t *er = json_object_get(e, "error_rate");
+	if (json_is_number(er) && json_number_value(er) > 0) {
+		strbuf_addstr(sb, " \xC2\xB7 errors ");
+		md_perf_value(sb, er, "ratio");
+	}
+}
+
+static void md_perf_slos(struct strbuf *sb, const json_t *e)
+{
+	const json_t *slos = rr_array(e, "slo");
+	if (!json_array_size(slos)) {
+		strbuf_addstr(sb, "\xE2\x80\x94");
+		return;
+	}
+	for (size_t i = 0; i < json_array_size(slos); i++) {
+		const json_t *s = json_array_get(slos, i);
+		if (i)
+			strbuf_addstr(sb, "<br>");
+		strbuf_addstr(sb, rr_true(s, "ok") ? "\xE2\x9C\x85 " : "\xE2\x9D\x8C ");
+		md_inline_of(sb, s, "metric");
+		if (rr_str(s, "stat", NULL)) {
+			strbuf_addch(sb, '.');
+			md_inline_of(sb, s, "stat");
+		}
+		const char *unit = rr_str(s, "unit", NULL);
+		bool floor = unit && !strcmp(unit, "1/s");
+		strbuf_addch(sb, ' ');
+		md_perf_value(sb, json_object_get(s, "value"), unit);
+		strbuf_addstr(sb, floor ? " \xE2\x89\xA5 " : " \xE2\x89\xA4 ");
+		md_perf_value(sb, json_object_get(s, "bound"), unit);
+	}
+}
+
+static void add_perf(struct strbuf *sb, const json_t *report, const struct report_render_options *o)
+{
+	const json_t *perf = rr_array(report, "perf");
+	size_t n = json_array_size(perf), shown = 0, invalid = 0;
+	if (!n)
+		return;
+	strbuf_addstr(sb, "### Performance\n\n"
+			  "| member | workload | load | n | verdict | measured | SLOs |\n"
+			  "|---|---|---|---|---|---|---|\n");
+	for (size_t i = 0; i < n && shown < o->md_rows_max; i++) {
+		const json_t *e = json_array_get(perf, i);
+		if (!json_is_object(e))
+			continue;
+		const char *verdict = rr_str(e, "verdict", NULL);
+		bool valid = verdict && !strcmp(verdict, "VALID");
+		invalid += !valid;
+		strbuf_addstr(sb, "| ");
+		md_inline_of(sb, e, "member");
+		strbuf_addstr(sb, " | ");
+		md_inline_of(sb, e, "suite");
+		strbuf_addch(sb, '/');
+		md_inline_of(sb, e, "workload");
+		strbuf_addstr(sb, " | ");
+		md_perf_load(sb, e);
+		strbuf_addf(sb, " | %lld | %s | ", rr_int(e, "n", 0),
+			    valid ? "\xE2\x9C\x85 VALID" : "\xE2\x9D\x8C INVALID");
+		md_perf_metrics(sb, e);
+		strbuf_addstr(sb, " | ");
+		md_perf_slos(sb, e);
+		strbuf_addstr(sb, " |\n");
+		shown++;
+	}
+	strbuf_addch(sb, '\n');
+	if (shown < n)
+		strbuf_addf(sb, "_%zu more performance results not shown; see report.json._\n\n", n - shown);
+	if (!invalid)
+		return;
+	/* why each INVALID result is not a measurement */
+	for (size_t i = 0, listed = 0; i < n && listed < o->md_rows_max; i++) {
+		const json_t *e = json_array_get(perf, i);
+		const char *verdict = rr_str(e, "verdict", NULL);
+		if (!json_is_object(e) || (verdict && !strcmp(verdict, "VALID")))
+			continue;
+		strbuf_addstr(sb, "- **");
+		md_inline_of(sb, e, "member");
+		strbuf_addstr(sb, " / ");
+		md_inline_of(sb, e, "suite");
+		strbuf_addch(sb, '/');
+		md_inline_of(sb, e, "workload");
+		strbuf_addstr(sb, "** is INVALID:");
+		const json_t *rules = rr_array(e, "validity");
+		size_t k = 0;
+		for (size_t j = 0; j < json_array_size(rules); j++) {
+			const json_t *r = json_array_get(rules, j);
+			if (rr_true(r, "ok"))
+				continue;
+			strbuf_addstr(sb, k++ ? "; " : " ");
+			md_inline_of(sb, r, "rule");
+			strbuf_addstr(sb, ": ");
+			md_inline_of(sb, r, "detail");
+		}
+		strbuf_addch(sb, '\n');
+		listed++;
+	}
+	strbuf_addch(sb, '\n');
+}
+
 int report_render_markdown(struct strbuf *out, const json_t *report,
 			   const struct report_render_options *opts, struct error *err)
 {
@@ -437,6 +641,7 @@ int report_render_markdown(struct strbuf *out, const json_t *report,
 	add_verdicts(out, report);
 	add_requirements(out, report, &o);
 	add_failing_cases(out, report, &o, failing);
+	add_perf(out, report, &o);
 	strbuf_addstr(out, "**Totals:**");
 	for (int k = 0; k < OUTCOME__COUNT; k++)
 		strbuf_addf(out, "%s %zu %s", k ? " \xC2\xB7" : "", c[k],

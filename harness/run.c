@@ -1,7 +1,9 @@
 /* run: the scheduler of one run — members, items in parallel from one loop, outcomes, journal, report. */
 #include "harness/run.h"
 #include "harness/alloc.h"
+#include "harness/build.h"
 #include "harness/evloop.h"
+#include "harness/gitcache.h"
 #include "harness/process.h"
 #include "harness/report.h"
 #include "harness/units.h"
@@ -9,7 +11,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <git2.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,53 +54,417 @@ static struct run_member *member_state(struct run *r, const struct member *m)
 	return NULL;
 }
 
+/* ---- preparing members: fetch (gitcache), then build ---- */
+
+static bool interrupted(const struct run *r);
+
+static void set_repo_field(struct run *r, const struct member *m, const char *key, json_t *v)
+{
+	json_t *repo = json_object_get(report_member(r->report, m->id), "repository");
+	if (repo)
+		json_object_set_new(repo, key, v);
+	else
+		json_decref(v);
+}
+
+static void set_build_field(struct run *r, const struct member *m, const char *key, json_t *v)
+{
+	json_t *b = json_object_get(report_member(r->report, m->id), "build");
+	if (b)
+		json_object_set_new(b, key, v);
+	else
+		json_decref(v);
+}
+
+/* mask_text: s with every secret (4 bytes or longer) replaced by "***"; malloc'd. */
+static char *mask_text(const char *s, const char *const *secrets)
+{
+	char *out = xstrdup(s);
+	for (size_t i = 0; secrets && secrets[i]; i++) {
+		size_t n = strlen(secrets[i]);
+		if (n < 4)
+			continue;
+		char *hit;
+		while ((hit = strstr(out, secrets[i]))) {
+			char *next = xasprintf("%.*s***%s", (int)(hit - out), out, hit + n);
+			free(out);
+			out = next;
+		}
+	}
+	return out;
+}
+
 /*
- * prepare_members: find each member's working tree. A --member-path
- * override wins, then a local `repository: {path}`. A member that comes
- * from git needs the fetch stage; until a tree is there its items are errors.
+ * secrets_of: the values hidden from build logs and messages: the https
+ * token (project git.token_env) and every variable the project lists under
+ * `secrets`. NULL-terminated; the strings are the environment's.
+ */
+static const char **secrets_of(const struct project *p)
+{
+	const char **v = xcalloc(p->nsecrets + 2, sizeof(*v));
+	size_t n = 0;
+	const char *t = p->git.token_env ? getenv(p->git.token_env) : NULL;
+	if (t && *t)
+		v[n++] = t;
+	for (size_t i = 0; i < p->nsecrets; i++) {
+		const char *s = getenv(p->secrets[i]);
+		if (s && *s)
+			v[n++] = s;
+	}
+	return v;
+}
+
+static void member_error(struct run_member *rm, const char *const *secrets, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void member_error(struct run_member *rm, const char *const *secrets, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = NULL;
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	free(rm->error);
+	rm->error = mask_text(msg ? msg : "member could not be prepared", secrets);
+	free(msg);
+}
+
+/*
+ * local_git_state: for a local tree inside a git repository, its HEAD
+ * commit and whether it has uncommitted changes to tracked files under dir
+ * (untracked files do not count, as for `git describe --dirty`; a tree is
+ * full of build products). Sets neither when dir is not in a repository.
+ */
+static void local_git_state(const char *dir, char commit[41], int *dirty)
+{
+	commit[0] = '\0';
+	*dirty = -1;
+	git_libgit2_init();
+	git_repository *repo = NULL;
+	git_status_list *list = NULL;
+	char *prefix = NULL;
+	if (git_repository_open_ext(&repo, dir, 0, NULL) < 0)
+		goto done;
+	const char *wd = git_repository_workdir(repo);
+	char realwd[PATH_MAX];
+	if (!wd || !realpath(wd, realwd))
+		goto done;
+	size_t wl = strlen(realwd);
+	if (strncmp(dir, realwd, wl) || (dir[wl] && dir[wl] != '/'))
+		goto done;
+	prefix = xstrdup(dir[wl] ? dir + wl + 1 : "");
+	git_oid oid;
+	if (git_reference_name_to_id(&oid, repo, "HEAD") == 0)
+		git_oid_tostr(commit, 41, &oid);
+	git_status_options so;
+	git_status_options_init(&so, GIT_STATUS_OPTIONS_VERSION);
+	so.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
+	so.flags = GIT_STATUS_OPT_EXCLUDE_SUBMODULES | GIT_STATUS_OPT_DISABLE_PATHSPEC_MATCH;
+	char *paths[1] = {prefix};
+	if (*prefix) {
+		so.pathspec.strings = paths;
+		so.pathspec.count = 1;
+	}
+	if (git_status_list_new(&list, repo, &so) == 0)
+		*dirty = git_status_list_entrycount(list) > 0;
+done:
+	git_status_list_free(list);
+	git_repository_free(repo);
+	free(prefix);
+	git_libgit2_shutdown();
+}
+
+/* prepare_local: a --member-path override or a `repository: {path}`: the tree as it is. */
+static void prepare_local(struct run *r, struct run_member *rm, const char *dir,
+			  const char *const *secrets)
+{
+	const struct member *m = rm->member;
+	char real[PATH_MAX];
+	if (!realpath(dir, real) || !dir_exists(real)) {
+		member_error(rm, secrets, "working tree of member '%s' not found: '%s'", m->id, dir);
+		return;
+	}
+	const char *sub = m->repo.subdir && strcmp(m->repo.subdir, ".") && !override_for(r->opts, m->id)
+				  ? m->repo.subdir
+				  : NULL;
+	rm->worktree = sub ? xasprintf("%s/%s", real, sub) : xstrdup(real);
+	if (!dir_exists(rm->worktree)) {
+		member_error(rm, secrets, "subdir '%s' of member '%s' not found in '%s'", sub, m->id, real);
+		free(rm->worktree);
+		rm->worktree = NULL;
+		return;
+	}
+	/* the tree actually run, whether from --member-path or the member file */
+	set_repo_field(r, m, "path", json_string(rm->worktree));
+	char commit[41];
+	int dirty;
+	local_git_state(rm->worktree, commit, &dirty);
+	if (commit[0])
+		set_repo_field(r, m, "commit", json_string(commit));
+	set_repo_field(r, m, "dirty", dirty < 0 ? json_null() : json_boolean(dirty));
+	set_repo_field(r, m, "fetched", json_null());
+	rm->build_due = m->build.present;
+}
+
+static const char *cache_dir_of(const struct run *r)
+{
+	return r->opts->cache_dir ? r->opts->cache_dir : r->model->project.cache_abs;
+}
+
+/* prepare_git: check the member's commit out through the git cache; its build comes later. */
+static void prepare_git(struct run *r, struct run_member *rm, const char *const *secrets,
+			bool *git_ready)
+{
+	const struct member *m = rm->member;
+	const struct project *p = &r->model->project;
+	char *safe = gitcache_strip_credentials(m->repo.url);
+	set_repo_field(r, m, "url", json_string(safe));
+	set_repo_field(r, m, "fetched", json_false());
+	struct error err = ERROR_INIT;
+	if (!*git_ready) {
+		if (gitcache_global_init(&err) < 0) {
+			member_error(rm, secrets, "cannot fetch member '%s': %s", m->id, err.message);
+			free(safe);
+			return;
+		}
+		*git_ready = true;
+	}
+	const char *cache = cache_dir_of(r);
+	if (!cache || !*cache) {
+		member_error(rm, secrets, "cannot fetch member '%s': no cache directory (set 'cache' in "
+			     "harness.yaml or use --cache DIR)", m->id);
+		free(safe);
+		return;
+	}
+	struct gitcache_opts go = GITCACHE_OPTS_INIT;
+	go.cache_dir = cache;
+	go.offline = r->opts->offline || r->opts->no_fetch;
+	go.allow_ssh = p->git.allow_ssh;
+	go.token_env = p->git.token_env;
+	go.base_dir = m->dir;
+	go.member = m->id;
+	struct gitcache_result gr;
+	if (gitcache_checkout(&go, &m->repo, &gr, &err) < 0) {
+		const char *why = r->opts->offline    ? " (--offline)"
+				  : r->opts->no_fetch ? " (--no-fetch)"
+						      : "";
+		member_error(rm, secrets, "cannot fetch member '%s'%s: %s", m->id, why, err.message);
+		free(safe);
+		return;
+	}
+	if (gr.url)
+		set_repo_field(r, m, "url", json_string(gr.url));
+	set_repo_field(r, m, "commit", json_string(gr.commit));
+	set_repo_field(r, m, "fetched", json_boolean(gr.network));
+	set_repo_field(r, m, "dirty", json_false()); /* a clean checkout of the commit */
+	snprintf(rm->commit, sizeof(rm->commit), "%s", gr.commit);
+	rm->tree_rebuilt = gr.tree_rebuilt;
+	if (m->build.present && !r->opts->no_build) {
+		rm->source = xstrdup(gr.root); /* built in a copy (build.h); worktree comes from the build */
+		rm->build_due = true;
+	} else {
+		rm->worktree = xstrdup(gr.worktree);
+	}
+	if (!rm->build_due)
+		set_repo_field(r, m, "path", json_string(gr.worktree));
+	gitcache_result_release(&gr);
+	free(safe);
+}
+
+struct build_queue {
+	struct run *r;
+	const char *const *secrets;
+	char *log_dir;   /* OUT_DIR/build */
+	unsigned running, limit;
+};
+
+static void start_builds(struct build_queue *q);
+
+static void on_build_done(struct build *b, void *data)
+{
+	struct run_member *rm = data;
+	struct build_queue *q = rm->queue;
+	struct run *r = q->r;
+	const struct member *m = rm->member;
+	const struct build_result *res = build_result(b);
+	set_build_field(r, m, "status", json_string(build_status_name(res->status)));
+	set_build_field(r, m, "duration_us", json_integer(res->duration_ns / 1000));
+	char *log_rel = xasprintf("build/%s.log", m->id);
+	set_build_field(r, m, "log", res->log_written ? json_string(log_rel) : json_null());
+	if (res->key[0])
+		set_build_field(r, m, "key", json_string(res->key));
+	if (res->status == BUILD_FAILED) {
+		set_build_field(r, m, "message", json_string(res->message));
+		if (res->log_written)
+			member_error(rm, q->secrets, "%s; see %s", res->message, log_rel);
+		else
+			member_error(rm, q->secrets, "%s", res->message);
+		rm->error_details = json_object();
+		json_object_set_new(rm->error_details, "build_log",
+				    res->log_written ? json_string(log_rel) : json_null());
+		if (res->tail)
+			json_object_set_new(rm->error_details, "build_output", json_string(res->tail));
+	} else {
+		free(rm->worktree); /* a local tree: the same directory */
+		rm->worktree = xstrdup(res->tree);
+		set_repo_field(r, m, "path", json_string(res->tree));
+	}
+	free(log_rel);
+	build_free(b);
+	rm->build = NULL;
+	q->running--;
+	start_builds(q);
+}
+
+static void start_builds(struct build_queue *q)
+{
+	struct run *r = q->r;
+	for (size_t i = 0; i < r->nmembers && q->running < q->limit; i++) {
+		struct run_member *rm = &r->members[i];
+		if (!rm->build_due)
+			continue;
+		rm->build_due = false;
+		const struct member *m = rm->member;
+		if (r->stopping) {
+			member_error(rm, q->secrets, "build of member '%s' not started: the run was interrupted",
+				     m->id);
+			continue;
+		}
+		if (!q->log_dir) {
+			q->log_dir = xasprintf("%s/build", r->opts->out_dir);
+			/* when it cannot be made the builds still run, without logs (log: null) */
+			(void)mkdir(q->log_dir, 0755);
+		}
+		char *log = xasprintf("%s/%s.log", q->log_dir, m->id);
+		struct build_opts o = BUILD_OPTS_INIT;
+		o.member = m;
+		if (rm->source) {
+			o.source = rm->source;
+			o.subdir = m->repo.subdir;
+			o.commit = rm->commit;
+			o.tree_rebuilt = rm->tree_rebuilt;
+			o.cache_dir = cache_dir_of(r);
+		} else {
+			o.root = rm->worktree;
+		}
+		o.rebuild = r->opts->rebuild;
+		o.log_path = log;
+		run_limits(r, m, &o.limits);
+		o.mask = q->secrets;
+		o.on_done = on_build_done;
+		o.data = rm;
+		rm->queue = q;
+		struct error err = ERROR_INIT;
+		if (build_start(&rm->build, r->loop, &o, &err) < 0) {
+			member_error(rm, q->secrets, "cannot build member '%s': %s", m->id, err.message);
+			set_build_field(r, m, "status", json_string("failed"));
+			set_build_field(r, m, "message", json_string(rm->error));
+			free(rm->worktree);
+			rm->worktree = NULL;
+		} else {
+			q->running++;
+		}
+		free(log);
+	}
+}
+
+/*
+ * prepare_members: each member of the plan gets a tree to run in, or an
+ * error for all its items. A --member-path override wins, then a local
+ * `repository: {path}` (both built in place, every run), then a git
+ * repository (gitcache checkout, sequentially: libgit2 blocks; then built in
+ * a cached copy). Builds run side by side on the run's loop, at most -j at a
+ * time; SIGINT kills them like any child. The report's members[] entries get
+ * repository {url, commit, path, dirty, fetched} and build {status,
+ * duration_us, log, key, message}; r->opts->on_member hears of each member.
  */
 static void prepare_members(struct run *r)
 {
 	r->members = xcalloc(r->plan->n + 1, sizeof(*r->members));
+	const char **secrets = secrets_of(&r->model->project);
+	bool git_ready = false;
 	for (size_t i = 0; i < r->plan->n; i++) {
 		const struct member *m = r->plan->items[i].member;
 		if (member_state(r, m))
 			continue;
 		struct run_member *rm = &r->members[r->nmembers++];
 		rm->member = m;
-		const char *dir = override_for(r->opts, m->id);
-		if (!dir && m->repo.abspath) {
-			dir = m->repo.abspath;
-		}
-		if (!dir) {
-			rm->error = xasprintf("member '%s' comes from git (%s); no working tree is "
-					      "available: run with --member-path %s=DIR",
-					      m->id, m->repo.url ? m->repo.url : "?", m->id);
-			continue;
-		}
-		char real[PATH_MAX];
-		if (!realpath(dir, real) || !dir_exists(real)) {
-			rm->error = xasprintf("working tree of member '%s' not found: '%s'", m->id, dir);
-			continue;
-		}
-		const char *sub = m->repo.subdir && strcmp(m->repo.subdir, ".") && !override_for(r->opts, m->id)
-					  ? m->repo.subdir
-					  : NULL;
-		rm->worktree = sub ? xasprintf("%s/%s", real, sub) : xstrdup(real);
-		if (!dir_exists(rm->worktree)) {
-			rm->error = xasprintf("subdir '%s' of member '%s' not found in '%s'", sub, m->id, real);
-			continue;
-		}
-		/* the tree actually run, whether from --member-path or the member file */
-		json_t *repo = json_object_get(report_member(r->report, m->id), "repository");
-		json_object_set_new(repo, "path", json_string(rm->worktree));
 		json_t *iso = json_array();
 		json_array_append_new(iso, json_string("process-group"));
 		json_array_append_new(iso, json_string("env-allowlist"));
 		json_array_append_new(iso, json_string("rlimits"));
 		json_array_append_new(iso, json_string("no-new-privs"));
 		report_set_member_field(r->report, m->id, "isolation", iso);
+		set_build_field(r, m, "status", json_string(build_status_name(
+							m->build.present ? BUILD_SKIPPED : BUILD_NONE)));
+		if (interrupted(r)) {
+			member_error(rm, secrets, "member '%s' not prepared: the run was interrupted", m->id);
+			continue;
+		}
+		const char *dir = override_for(r->opts, m->id);
+		if (!dir && m->repo.abspath)
+			dir = m->repo.abspath;
+		if (dir)
+			prepare_local(r, rm, dir, secrets);
+		else if (m->repo.url)
+			prepare_git(r, rm, secrets, &git_ready);
+		else
+			member_error(rm, secrets, "member '%s' has no repository to run from", m->id);
+		if (r->opts->no_build)
+			rm->build_due = false;
 	}
+
+	struct build_queue q = {r, secrets, NULL, 0, r->jobs ? r->jobs : 1};
+	start_builds(&q);
+	while (q.running) {
+		if (interrupted(r) && !r->stopping) {
+			r->stopping = true;
+			proc_kill_all(true);
+		}
+		struct error err = ERROR_INIT;
+		if (evloop_run_once(r->loop, -1, &err) < 0 && errno != EINTR) {
+			/* the loop itself failed: end the builds as errors */
+			for (size_t i = 0; i < r->nmembers; i++) {
+				struct run_member *rm = &r->members[i];
+				if (rm->build) {
+					build_free(rm->build);
+					rm->build = NULL;
+					member_error(rm, secrets, "build of member '%s' abandoned: %s", rm->member->id,
+						     err.message);
+				}
+			}
+			break;
+		}
+		start_builds(&q); /* members left waiting when the run was interrupted */
+	}
+	free(q.log_dir);
+
+	for (size_t i = 0; i < r->nmembers; i++) {
+		struct run_member *rm = &r->members[i];
+		if (!rm->error && !rm->worktree)
+			member_error(rm, secrets, "member '%s' has no working tree", rm->member->id);
+		if (r->opts->on_member)
+			r->opts->on_member(r->opts->ctx, rm->member, report_member(r->report, rm->member->id),
+					   rm->error,
+					   json_string_value(json_object_get(rm->error_details, "build_output")));
+	}
+	free(secrets);
+}
+
+static void release_members(struct run *r)
+{
+	for (size_t i = 0; i < r->nmembers; i++) {
+		struct run_member *rm = &r->members[i];
+		build_free(rm->build);
+		free(rm->worktree);
+		free(rm->error);
+		free(rm->source);
+		json_decref(rm->error_details);
+	}
+	free(r->members);
+	r->members = NULL;
+	r->nmembers = 0;
 }
 
 /* ---- finishing items ---- */
@@ -167,32 +535,33 @@ static void start_next(struct run *r)
 	}
 	struct run_member *rm = member_state(r, it->member);
 	if (rm->error) {
-		run_finish(r, i, OUTCOME_ERROR, 0, rm->error, NULL, NULL);
+		run_finish(r, i, OUTCOME_ERROR, 0, rm->error,
+			   rm->error_details ? json_deep_copy(rm->error_details) : NULL, NULL);
 		return;
 	}
 	if (!it->tc) {
-		run_finish(r, i, OUTCOME_SKIP, 0,
-			   "performance workloads are not executed by this build", NULL, NULL);
+		/* a performance workload runs alone, after every other item (run_perf.c) */
+		run_perf_defer(r, i);
 		return;
 	}
 	switch (it->suite->transport) {
 	case TRANSPORT_EXEC:
 		run_exec_start(r, rm, i);
 		return;
-	case TRANSPORT_JSONL: {
+	case TRANSPORT_JSONL:
+	case TRANSPORT_HTTP: {
 		/* the contiguous block of this member x suite goes to one session */
 		size_t end = i + 1;
 		while (end < r->plan->n && r->plan->items[end].member == it->member &&
 		       r->plan->items[end].suite == it->suite)
 			end++;
 		r->next = end;
-		run_jsonl_start(r, rm, i, end);
+		if (it->suite->transport == TRANSPORT_JSONL)
+			run_jsonl_start(r, rm, i, end);
+		else
+			run_http_start(r, rm, i, end);
 		return;
 	}
-	case TRANSPORT_HTTP:
-		run_finish(r, i, OUTCOME_SKIP, 0, "the http transport is not available in this build",
-			   NULL, NULL);
-		return;
 	}
 }
 
@@ -303,6 +672,8 @@ int run_execute(const struct model *m, const struct plan *p, const struct run_op
 			on_wake(r.loop, &r);
 		while (!r.stopping && r.inflight < r.jobs && r.next < p->n)
 			start_next(&r);
+		if (!r.stopping && r.inflight == 0 && r.next >= p->n && run_perf_next(&r))
+			continue;
 		if (r.inflight == 0 && (r.stopping || r.next >= p->n))
 			break;
 		if (evloop_run_once(r.loop, -1, err) < 0 && errno != EINTR)
@@ -324,11 +695,8 @@ done:
 	for (size_t i = 0; i < p->n; i++)
 		json_decref(r.results[i]);
 	free(r.results);
-	for (size_t i = 0; i < r.nmembers; i++) {
-		free(r.members[i].worktree);
-		free(r.members[i].error);
-	}
-	free(r.members);
+	run_perf_release(&r);
+	release_members(&r);
 	free(r.scratch);
 	if (r.journal)
 		fclose(r.journal);

@@ -9,6 +9,9 @@ pkgs=(
 	libcmocka-dev
 	# tests: schema validation, JUnit/TAP consumers, timeouts
 	python3 python3-jsonschema python3-yaml libxml2-utils perl coreutils procps
+	python3-junitparser # tests/e2e/junit_consumer.sh: a JUnit reader that is not ours
+	# scorecard browser test
+	chromium
 )
 missing=()
 for p in "${pkgs[@]}"; do

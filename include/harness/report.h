@@ -42,9 +42,10 @@ void report_set_member_field(json_t *report, const char *member_id, const char *
 /* report_set_finished: run.finished and run.interrupted. */
 void report_set_finished(json_t *report, int64_t finished_ns, bool interrupted);
 /*
- * report_result_new: a result entry {member, suite, case, outcome, covers,
- * duration_us, message, details, expectation, reproduce}. details (stolen)
- * may be NULL; message/reproduce may be NULL.
+ * report_result_new: a result entry {member, suite, case, index, outcome,
+ * covers, duration_us, message, details, expectation, reproduce}; index is
+ * the case's (or workload's) 0-based position in its suite file. details
+ * (stolen) may be NULL; message/reproduce may be NULL.
  */
 json_t *report_result_new(const struct plan_item *it, enum outcome o, int64_t duration_ns,
 			  const char *message, json_t *details, const char *reproduce);
