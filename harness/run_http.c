@@ -1006,9 +1006,11 @@ static bool judge(struct hcase *c, const struct step *st, struct httpc_response 
 			subj.duration_ns[SUBJECT_PHASE_FIRST_EVENT] =
 			    c->stream.events[0].t_ns - res->start_ns;
 	}
-	bool ok = match_expect(r->matcher, &st->expect, &subj, &c->vars, mr);
+	/* the stream first: its `collect` sets variables that the step's asserts read */
+	bool ok = true;
 	if (st->expect.sse)
-		ok = match_sse(r->matcher, st->expect.sse, &c->stream, &subj, &c->vars, mr) && ok;
+		ok = match_sse(r->matcher, st->expect.sse, &c->stream, &subj, &c->vars, mr);
+	ok = match_expect(r->matcher, &st->expect, &subj, &c->vars, mr) && ok;
 	ok = match_captures(r->matcher, st->captures, st->ncaptures, &subj, &c->vars, mr) && ok;
 	json_decref(doc);
 	free(doc_error);
