@@ -177,6 +177,8 @@ static int cmd_load(int argc, char **argv)
 				perror(v);
 				return 2;
 			}
+			/* written at the end: a file write in the middle of the load would be timed */
+			setvbuf(trace, NULL, _IOFBF, (size_t)256 << 20);
 		} else {
 			fprintf(stderr, "loadgen_drive: unknown option '%s'\n", a);
 			return 2;
