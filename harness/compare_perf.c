@@ -1,4 +1,5 @@
-/* compare_perf: the perf gate — two reports' perf entries compared round by round (stats_compare). */
+/* compare_perf: the perf gate — two reports' perf entries compared round by round (stats_compare).
+ */
 #include "harness/loadgen.h"
 #include "harness/alloc.h"
 #include "harness/stats.h"
@@ -32,12 +33,13 @@ static int check_entries(const json_t *perf, const char *side, struct error *err
 	json_array_foreach(perf, i, e)
 	{
 		if (!json_is_object(e))
-			return error_set(err, ERROR_INVALID, "%s: perf[%zu] is not an object", side, i);
+			return error_set(err, ERROR_INVALID, "%s: perf[%zu] is not an object", side,
+					 i);
 		static const char *const keys[] = {"member", "suite", "workload"};
 		for (int k = 0; k < 3; k++)
 			if (!get_str(e, keys[k]))
-				return error_set(err, ERROR_INVALID, "%s: perf[%zu] has no '%s'", side, i,
-						 keys[k]);
+				return error_set(err, ERROR_INVALID, "%s: perf[%zu] has no '%s'",
+						 side, i, keys[k]);
 	}
 	return 0;
 }
@@ -53,9 +55,7 @@ static const json_t *find_entry(const json_t *perf, const json_t *like)
 {
 	size_t i;
 	json_t *e;
-	json_array_foreach(perf, i, e)
-		if (same_entry(e, like))
-			return e;
+	json_array_foreach(perf, i, e) if (same_entry(e, like)) return e;
 	return NULL;
 }
 
@@ -105,7 +105,8 @@ static int compare_series(json_t *out, const json_t *head, const char *key, cons
 		if (!json_is_number(va) || !json_is_number(vb)) {
 			free(x);
 			free(y);
-			return error_set(err, ERROR_INVALID, "rounds.%s[%zu] is not a number", key, i);
+			return error_set(err, ERROR_INVALID, "rounds.%s[%zu] is not a number", key,
+					 i);
 		}
 		double da = json_number_value(va), db = json_number_value(vb);
 		if (da > 0 && db > 0 && isfinite(da) && isfinite(db)) {
@@ -137,8 +138,10 @@ static int compare_series(json_t *out, const json_t *head, const char *key, cons
 		json_object_set_new(c, "too_noisy", json_boolean(cmp.too_noisy));
 		reg = cmp.verdict == STATS_REGRESSION;
 		json_object_set_new(c, "regression", json_boolean(reg));
-		json_object_set_new(c, "note", cmp.ci_valid ? json_null()
-							    : json_string("too few rounds for a confidence interval"));
+		json_object_set_new(c, "note",
+				    cmp.ci_valid
+					? json_null()
+					: json_string("too few rounds for a confidence interval"));
 	} else {
 		json_object_set_new(c, "ratio", json_null());
 		json_object_set_new(c, "change", json_null());
@@ -147,7 +150,8 @@ static int compare_series(json_t *out, const json_t *head, const char *key, cons
 		json_object_set_new(c, "verdict", json_string("not compared"));
 		json_object_set_new(c, "too_noisy", json_null());
 		json_object_set_new(c, "regression", json_false());
-		json_object_set_new(c, "note", json_string(k < 2 ? "fewer than 2 paired rounds" : e2.message));
+		json_object_set_new(c, "note",
+				    json_string(k < 2 ? "fewer than 2 paired rounds" : e2.message));
 	}
 	json_array_append_new(out, c);
 	free(x);
@@ -179,9 +183,10 @@ int compare_perf_entries(const json_t *base_perf, const json_t *head_perf,
 		}
 		bool bv = loadgen_entry_valid(b), hv = loadgen_entry_valid(h);
 		if (!bv || !hv) {
-			not_compared(out, h, !bv && !hv ? "INVALID in BASE and HEAD"
-					     : !bv	 ? "INVALID in BASE"
-							 : "INVALID in HEAD");
+			not_compared(out, h,
+				     !bv && !hv ? "INVALID in BASE and HEAD"
+				     : !bv	? "INVALID in BASE"
+						: "INVALID in HEAD");
 			continue;
 		}
 		const json_t *hr = json_object_get(h, "rounds"), *br = json_object_get(b, "rounds");
@@ -196,8 +201,8 @@ int compare_perf_entries(const json_t *base_perf, const json_t *head_perf,
 			int rc = compare_series(out, h, key, bs, hs, &so, err);
 			if (rc < 0) {
 				json_decref(out);
-				error_prefix(err, "%s/%s/%s", get_str(h, "member"), get_str(h, "suite"),
-					     get_str(h, "workload"));
+				error_prefix(err, "%s/%s/%s", get_str(h, "member"),
+					     get_str(h, "suite"), get_str(h, "workload"));
 				return -1;
 			}
 			regressions += rc;
@@ -206,9 +211,8 @@ int compare_perf_entries(const json_t *base_perf, const json_t *head_perf,
 		if (!compared)
 			not_compared(out, h, "no rounds in common");
 	}
-	json_array_foreach(base_perf, i, h)
-		if (!find_entry(head_perf, h))
-			not_compared(out, h, "only in BASE");
+	json_array_foreach(base_perf, i, h) if (!find_entry(head_perf, h))
+	    not_compared(out, h, "only in BASE");
 	*out_json = out;
 	return regressions;
 }

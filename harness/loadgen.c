@@ -1,4 +1,5 @@
-/* loadgen: the HTTP/1.1 load generator engine — connections, the response parser, load models, timing. */
+/* loadgen: the HTTP/1.1 load generator engine — connections, the response parser, load models,
+ * timing. */
 #include "harness/loadgen.h"
 #include "harness/alloc.h"
 #include "harness/sse.h"
@@ -20,17 +21,27 @@
 #include <unistd.h>
 
 #define RBUF_SIZE (64u << 10)
-#define HEAD_MAX (64u << 10)	     /* a response head larger than this is a protocol error */
-#define LINE_MAX_CHUNK 1024u	     /* a chunk-size or trailer line */
+#define HEAD_MAX (64u << 10) /* a response head larger than this is a protocol error */
+#define LINE_MAX_CHUNK 1024u /* a chunk-size or trailer line */
 #define SWEEP_NS (100 * (int64_t)EVLOOP_NS_PER_MSEC)
 #define DEADLINE_SLACK_NS (2 * (int64_t)EVLOOP_NS_PER_SEC)
 #define WINDOWS_MIN 10
 #define WINDOWS_MAX 60
 #define SAMPLE_DEFAULT 32u
-#define RETRY_NS (10 * (uint64_t)EVLOOP_NS_PER_MSEC) /* a closed-loop client after an instant failure */
+#define RETRY_NS                                                                                   \
+	(10 * (uint64_t)EVLOOP_NS_PER_MSEC) /* a closed-loop client after an instant failure */
 
 enum cstate { CS_CONNECTING, CS_IDLE, CS_WRITING, CS_READING };
-enum pstate { PS_HEAD, PS_LEN, PS_CHUNK_SIZE, PS_CHUNK_DATA, PS_CHUNK_CRLF, PS_TRAILER, PS_EOF, PS_DONE };
+enum pstate {
+	PS_HEAD,
+	PS_LEN,
+	PS_CHUNK_SIZE,
+	PS_CHUNK_DATA,
+	PS_CHUNK_CRLF,
+	PS_TRAILER,
+	PS_EOF,
+	PS_DONE
+};
 
 struct lsample {
 	struct strbuf body;
@@ -85,8 +96,8 @@ struct loadgen {
 	int64_t t0, t_win, t_end, deadline, t_stop_issue;
 	bool started, issuing, done_scheduled, done_called, burst_measured;
 	uint64_t timer_sched, timer_sweep, timer_end, timer_done, timer_burst, timer_reissue;
-	unsigned in_issue;     /* issue() is on the stack */
-	unsigned pending;      /* closed-loop clients waiting to send again after an instant failure */
+	unsigned in_issue; /* issue() is on the stack */
+	unsigned pending;  /* closed-loop clients waiting to send again after an instant failure */
 	struct loadgen_conn *conns, *idle;
 	unsigned inflight;
 	uint64_t next_id, measured_issued;
@@ -100,7 +111,7 @@ struct loadgen {
 };
 
 static const char *const metric_names[LOADGEN__METRICS] = {
-	"e2e", "e2e_uncorrected", "ttfb", "ttft", "itl", "tpot", "schedule_lag",
+    "e2e", "e2e_uncorrected", "ttfb", "ttft", "itl", "tpot", "schedule_lag",
 };
 
 const char *loadgen_metric_name(enum loadgen_metric m)
@@ -109,7 +120,7 @@ const char *loadgen_metric_name(enum loadgen_metric m)
 }
 
 static const char *const kind_names[LOADGEN_ERR__KINDS] = {
-	"connect", "timeout", "status", "protocol", "closed",
+    "connect", "timeout", "status", "protocol", "closed",
 };
 
 const char *loadgen_error_kind_name(enum loadgen_error_kind k)
@@ -146,7 +157,8 @@ static int parse_url(const char *url, char **host, int *port, char **target, str
 	if (strncasecmp(url, "http://", 7) != 0) {
 		if (!strncasecmp(url, "https://", 8))
 			return error_set(err, ERROR_INVALID,
-					 "the load generator speaks plain http only, not '%s'", url);
+					 "the load generator speaks plain http only, not '%s'",
+					 url);
 		return error_set(err, ERROR_INVALID, "not an http:// URL: '%s'", url);
 	}
 	const char *p = url + 7, *hs, *he;
@@ -165,7 +177,8 @@ static int parse_url(const char *url, char **host, int *port, char **target, str
 	if (he == hs)
 		return error_set(err, ERROR_INVALID, "no host in URL '%s'", url);
 	if (memchr(hs, '@', (size_t)(he - hs)))
-		return error_set(err, ERROR_INVALID, "credentials in URL '%s' are not supported", url);
+		return error_set(err, ERROR_INVALID, "credentials in URL '%s' are not supported",
+				 url);
 	*port = 80;
 	if (*p == ':') {
 		char *end;
@@ -186,8 +199,8 @@ static int parse_url(const char *url, char **host, int *port, char **target, str
 			free(*host);
 			free(*target);
 			*host = *target = NULL;
-			return error_set(err, ERROR_INVALID, "a space or control character in URL '%s'",
-					 url);
+			return error_set(err, ERROR_INVALID,
+					 "a space or control character in URL '%s'", url);
 		}
 	return 0;
 }
@@ -202,7 +215,8 @@ static int resolve(struct loadgen *lg, struct error *err)
 	snprintf(port, sizeof(port), "%d", lg->port);
 	int rc = getaddrinfo(lg->host, port, &hints, &ai);
 	if (rc != 0)
-		return error_set(err, ERROR_IO, "cannot resolve '%s': %s", lg->host, gai_strerror(rc));
+		return error_set(err, ERROR_IO, "cannot resolve '%s': %s", lg->host,
+				 gai_strerror(rc));
 	/* IPv4 first: "localhost" servers usually bind 127.0.0.1 */
 	struct addrinfo *pick = ai;
 	for (struct addrinfo *a = ai; a; a = a->ai_next)
@@ -421,7 +435,8 @@ static bool try_resend(struct loadgen_conn *c, int64_t now)
 	lg->res.resent++;
 	if (conn_open(c) < 0) {
 		char msg[256];
-		snprintf(msg, sizeof(msg), "connect to %s:%d: %s", lg->host, lg->port, strerror(errno));
+		snprintf(msg, sizeof(msg), "connect to %s:%d: %s", lg->host, lg->port,
+			 strerror(errno));
 		finish(c, now, LOADGEN_ERR_CONNECT, msg);
 		return true;
 	}
@@ -461,7 +476,8 @@ static void send_request(struct loadgen_conn *c, int64_t now)
 
 /* ---- the response ---- */
 
-static void set_failure(struct loadgen_conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_failure(struct loadgen_conn *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 static void set_failure(struct loadgen_conn *c, const char *fmt, ...)
 {
 	if (c->failure)
@@ -563,8 +579,8 @@ static int on_sse_event(void *ctx, const struct sse_event *ev)
 			lg->res.token_events++;
 	}
 	if (lg->o.on_event) {
-		struct loadgen_event e = {c->id, ev->index, c->measured, tok, c->t_send, ev->t_ns,
-					  ev->data, ev->len};
+		struct loadgen_event e = {c->id,     ev->index, c->measured, tok,
+					  c->t_send, ev->t_ns,	ev->data,    ev->len};
 		lg->o.on_event(lg->o.data, &e);
 	}
 	if (c->sample)
@@ -749,7 +765,8 @@ static int feed(struct loadgen_conn *c, const char *buf, size_t n, int64_t now)
 					continue;
 				}
 				if (!hold_add(c, buf, n, HEAD_MAX)) {
-					set_failure(c, "response head larger than %u KiB", HEAD_MAX >> 10);
+					set_failure(c, "response head larger than %u KiB",
+						    HEAD_MAX >> 10);
 					return -1;
 				}
 				return 0;
@@ -822,7 +839,8 @@ static int feed(struct loadgen_conn *c, const char *buf, size_t n, int64_t now)
 				}
 				size = size * 16 + (uint64_t)d;
 			}
-			if (k == 0 || (k < len && line[k] != ';' && line[k] != ' ' && line[k] != '\t')) {
+			if (k == 0 ||
+			    (k < len && line[k] != ';' && line[k] != ' ' && line[k] != '\t')) {
 				set_failure(c, "invalid chunk size");
 				return -1;
 			}
@@ -895,16 +913,17 @@ static void run_sample(struct loadgen_conn *c, int64_t e2e, int64_t ttfb)
 	struct loadgen *lg = c->lg;
 	struct lsample *s = c->sample;
 	struct loadgen_sample smp = {
-		.status = c->status,
-		.headers = s->headers,
-		.nheaders = s->nheaders,
-		.body = s->body.buf,
-		.body_len = s->body.len,
-		.body_truncated = s->body.truncated,
-		.stream = c->streaming ? &s->stream : NULL,
-		.e2e_ns = e2e,
-		.ttfb_ns = ttfb,
-		.first_event_ns = c->streaming && s->stream.n ? s->stream.events[0].t_ns - c->t_send : -1,
+	    .status = c->status,
+	    .headers = s->headers,
+	    .nheaders = s->nheaders,
+	    .body = s->body.buf,
+	    .body_len = s->body.len,
+	    .body_truncated = s->body.truncated,
+	    .stream = c->streaming ? &s->stream : NULL,
+	    .e2e_ns = e2e,
+	    .ttfb_ns = ttfb,
+	    .first_event_ns =
+		c->streaming && s->stream.n ? s->stream.events[0].t_ns - c->t_send : -1,
 	};
 	if (c->streaming) {
 		s->stream.ended = true; /* the loadgen's parser already finished */
@@ -915,7 +934,8 @@ static void run_sample(struct loadgen_conn *c, int64_t e2e, int64_t ttfb)
 	if (!lg->o.on_sample(lg->o.data, &smp, &why)) {
 		lg->res.check_failed++;
 		if (!lg->res.check_message)
-			lg->res.check_message = why ? why : xstrdup("a sampled response failed its checks");
+			lg->res.check_message =
+			    why ? why : xstrdup("a sampled response failed its checks");
 		else
 			free(why);
 	} else {
@@ -942,8 +962,8 @@ static void finish(struct loadgen_conn *c, int64_t now, int kind, const char *ms
 			msg = c->failure;
 		}
 	}
-	bool status_bad = kind < 0 && (lg->o.expect_status ? c->status != lg->o.expect_status
-							    : c->status >= 400);
+	bool status_bad =
+	    kind < 0 && (lg->o.expect_status ? c->status != lg->o.expect_status : c->status >= 400);
 	if (status_bad) {
 		kind = LOADGEN_ERR_STATUS;
 		snprintf(status_msg, sizeof(status_msg), "status %d", c->status);
@@ -966,14 +986,17 @@ static void finish(struct loadgen_conn *c, int64_t now, int kind, const char *ms
 			if (c->streaming) {
 				res->streams++;
 				if (c->ntok)
-					histogram_record(res->h[LOADGEN_TTFT], ttft = c->t_first_tok - base);
-				int64_t ntoks = c->usage_tokens >= 0 ? c->usage_tokens : (int64_t)c->ntok;
+					histogram_record(res->h[LOADGEN_TTFT],
+							 ttft = c->t_first_tok - base);
+				int64_t ntoks =
+				    c->usage_tokens >= 0 ? c->usage_tokens : (int64_t)c->ntok;
 				if (c->usage_tokens < 0)
 					res->streams_without_usage++;
 				res->output_tokens += (uint64_t)ntoks;
 				if (ntoks >= 2 && c->ntok >= 1)
 					histogram_record(res->h[LOADGEN_TPOT],
-							 tpot = (c->t_last_tok - c->t_first_tok) / (ntoks - 1));
+							 tpot = (c->t_last_tok - c->t_first_tok) /
+								(ntoks - 1));
 			}
 			const int64_t *g = lg->o.good_ns;
 			bool good = (!g[LOADGEN_E2E] || e2e <= g[LOADGEN_E2E]) &&
@@ -1026,7 +1049,8 @@ static void finish(struct loadgen_conn *c, int64_t now, int kind, const char *ms
 			 */
 			lg->pending++;
 			if (!lg->timer_reissue)
-				lg->timer_reissue = evloop_timer_add(lg->loop, RETRY_NS, on_reissue, lg);
+				lg->timer_reissue =
+				    evloop_timer_add(lg->loop, RETRY_NS, on_reissue, lg);
 		} else {
 			issue(lg, c, now, now, now >= lg->t_win);
 			return;
@@ -1087,8 +1111,9 @@ static void issue(struct loadgen *lg, struct loadgen_conn *c, int64_t t_sched, i
 		unsigned every = lg->o.sample_every ? lg->o.sample_every : SAMPLE_DEFAULT;
 		if (lg->o.on_sample && (k < first || (k - first) % every == 0)) {
 			c->sample = xcalloc(1, sizeof(*c->sample));
-			strbuf_init(&c->sample->body, lg->o.sample_body_max ? lg->o.sample_body_max
-									    : LOADGEN_SAMPLE_BODY_DEFAULT);
+			strbuf_init(&c->sample->body, lg->o.sample_body_max
+							  ? lg->o.sample_body_max
+							  : LOADGEN_SAMPLE_BODY_DEFAULT);
 			sse_stream_init(&c->sample->stream);
 		}
 	} else {
@@ -1212,7 +1237,8 @@ static void on_io(struct evloop *loop, int fd, unsigned ev, void *data)
 		char msg[256];
 		if (r == 0)
 			snprintf(msg, sizeof(msg), "connection closed %s",
-				 c->got_bytes ? "in the middle of the response" : "before a response");
+				 c->got_bytes ? "in the middle of the response"
+					      : "before a response");
 		else
 			snprintf(msg, sizeof(msg), "reading the response: %s", strerror(e));
 		c->keepalive = false;
@@ -1273,7 +1299,8 @@ static void on_sched(struct evloop *loop, uint64_t id, void *data)
 			lg->res.dropped = lg->nsched - lg->next_sched;
 			char d[32], msg[128];
 			duration_format(now - lg->t0, d, sizeof(d));
-			snprintf(msg, sizeof(msg), "in-flight cap of %u reached %s after the start", cap, d);
+			snprintf(msg, sizeof(msg), "in-flight cap of %u reached %s after the start",
+				 cap, d);
 			set_stop_reason(lg, msg);
 			stop_issuing(lg, now);
 			break;
@@ -1285,8 +1312,8 @@ static void on_sched(struct evloop *loop, uint64_t id, void *data)
 	if (lg->issuing && lg->next_sched >= lg->nsched)
 		stop_issuing(lg, lg->t_end); /* the schedule ran out: sending went as planned */
 	if (lg->issuing)
-		lg->timer_sched = evloop_timer_at(loop, (uint64_t)(lg->t0 + lg->sched[lg->next_sched]),
-						  on_sched, lg);
+		lg->timer_sched = evloop_timer_at(
+		    loop, (uint64_t)(lg->t0 + lg->sched[lg->next_sched]), on_sched, lg);
 	check_end(lg);
 }
 
@@ -1337,7 +1364,8 @@ static void on_burst(struct evloop *loop, uint64_t id, void *data)
 	check_end(lg);
 }
 
-/* burst_progress: after the warm-up burst drained, the measured one (at T0 + warmup at the earliest). */
+/* burst_progress: after the warm-up burst drained, the measured one (at T0 + warmup at the
+ * earliest). */
 static void burst_progress(struct loadgen *lg)
 {
 	if (lg->load.model != LOAD_BURST || lg->burst_measured || !lg->issuing || lg->inflight ||
@@ -1385,7 +1413,8 @@ static void on_sweep(struct evloop *loop, uint64_t id, void *data)
 				if (c->busy && now - c->t_send > lg->timeout_ns) {
 					char d[32], msg[96];
 					duration_format(lg->timeout_ns, d, sizeof(d));
-					snprintf(msg, sizeof(msg), "no complete response within %s", d);
+					snprintf(msg, sizeof(msg), "no complete response within %s",
+						 d);
 					c->keepalive = false;
 					finish(c, now, LOADGEN_ERR_TIMEOUT, msg);
 					again = true;
@@ -1412,8 +1441,8 @@ static void finalize(struct loadgen *lg)
 	r->warmup_ns = lg->load.model == LOAD_BURST ? (lg->burst_measured ? lg->t_win - lg->t0 : 0)
 						    : lg->load.warmup_ns;
 	r->planned_ns = lg->load.model == LOAD_BURST ? 0 : lg->load.duration_ns;
-	r->window_ns = r->completed && lg->last_completion > lg->t_win ? lg->last_completion - lg->t_win
-								       : 0;
+	r->window_ns =
+	    r->completed && lg->last_completion > lg->t_win ? lg->last_completion - lg->t_win : 0;
 	int64_t send_end = stop < lg->t_end ? stop : lg->t_end;
 	r->send_window_ns = send_end > lg->t_win ? send_end - lg->t_win : 0;
 	if (lg->open_loop) {
@@ -1421,8 +1450,10 @@ static void finalize(struct loadgen *lg)
 		for (size_t i = 0; i < lg->nsched; i++)
 			if (lg->t0 + lg->sched[i] >= lg->t_win)
 				r->scheduled++;
-		int64_t span = lg->load.duration_ns > 0 ? lg->load.duration_ns
-							 : (lg->nsched ? lg->sched[lg->nsched - 1] - lg->load.warmup_ns : 0);
+		int64_t span =
+		    lg->load.duration_ns > 0
+			? lg->load.duration_ns
+			: (lg->nsched ? lg->sched[lg->nsched - 1] - lg->load.warmup_ns : 0);
 		r->schedule_rate = span > 0 ? (double)r->scheduled * 1e9 / (double)span : 0;
 	}
 	r->nwindows = lg->nwin;
@@ -1435,8 +1466,10 @@ static void finalize(struct loadgen *lg)
 			struct i64vec *v = &lg->win_e2e[i];
 			if (v->n) {
 				qsort(v->v, v->n, sizeof(*v->v), cmp_i64);
-				r->win_e2e_p50[i] = v->n % 2 ? (double)v->v[v->n / 2]
-							     : ((double)v->v[v->n / 2 - 1] + (double)v->v[v->n / 2]) / 2;
+				r->win_e2e_p50[i] =
+				    v->n % 2
+					? (double)v->v[v->n / 2]
+					: ((double)v->v[v->n / 2 - 1] + (double)v->v[v->n / 2]) / 2;
 			}
 		}
 	}
@@ -1472,7 +1505,8 @@ int loadgen_new(struct loadgen **out, struct evloop *loop, const struct loadgen_
 	switch (l->model) {
 	case LOAD_CLOSED:
 		if (!l->concurrency)
-			return error_set(err, ERROR_USAGE, "a closed load needs a concurrency of at least 1");
+			return error_set(err, ERROR_USAGE,
+					 "a closed load needs a concurrency of at least 1");
 		break;
 	case LOAD_CONSTANT:
 	case LOAD_POISSON:
@@ -1481,7 +1515,8 @@ int loadgen_new(struct loadgen **out, struct evloop *loop, const struct loadgen_
 		break;
 	case LOAD_BURST:
 		if (!l->burst)
-			return error_set(err, ERROR_USAGE, "a burst load needs a burst of at least 1");
+			return error_set(err, ERROR_USAGE,
+					 "a burst load needs a burst of at least 1");
 		break;
 	default:
 		return error_set(err, ERROR_USAGE, "unknown load model");
@@ -1496,8 +1531,10 @@ int loadgen_new(struct loadgen **out, struct evloop *loop, const struct loadgen_
 	if (parse_url(o->url, &host, &port, &target, err) < 0)
 		return -1;
 	if (!loadgen_target_allowed(host, o->allow_host)) {
-		error_set(err, ERROR_INVALID,
-			  "refusing to send load to '%s': only loopback or the member's base URL host", host);
+		error_set(
+		    err, ERROR_INVALID,
+		    "refusing to send load to '%s': only loopback or the member's base URL host",
+		    host);
 		free(host);
 		free(target);
 		return -1;
@@ -1524,9 +1561,10 @@ int loadgen_new(struct loadgen **out, struct evloop *loop, const struct loadgen_
 		size_t n = loadgen_schedule(l, NULL, 0);
 		if (n > LOADGEN_MAX_SCHEDULE) {
 			loadgen_free(lg);
-			return error_set(err, ERROR_LIMIT,
-					 "the schedule has more than %zu requests (rate x duration)",
-					 LOADGEN_MAX_SCHEDULE);
+			return error_set(
+			    err, ERROR_LIMIT,
+			    "the schedule has more than %zu requests (rate x duration)",
+			    LOADGEN_MAX_SCHEDULE);
 		}
 		lg->sched = xcalloc(n + 1, sizeof(*lg->sched));
 		lg->nsched = loadgen_schedule(l, lg->sched, n);
@@ -1535,7 +1573,9 @@ int loadgen_new(struct loadgen **out, struct evloop *loop, const struct loadgen_
 		size_t w = o->windows;
 		if (!w) {
 			int64_t secs = l->duration_ns / (int64_t)EVLOOP_NS_PER_SEC;
-			w = secs < WINDOWS_MIN ? WINDOWS_MIN : secs > WINDOWS_MAX ? WINDOWS_MAX : (size_t)secs;
+			w = secs < WINDOWS_MIN	 ? WINDOWS_MIN
+			    : secs > WINDOWS_MAX ? WINDOWS_MAX
+						 : (size_t)secs;
 		}
 		if (w > 1000)
 			w = 1000;
@@ -1573,7 +1613,8 @@ void loadgen_start(struct loadgen *lg)
 	case LOAD_CLOSED:
 		lg->timer_end = evloop_timer_at(lg->loop, (uint64_t)lg->t_end, on_end, lg);
 		for (unsigned i = 0; i < l->concurrency && lg->issuing; i++) {
-			if (l->max_requests && lg->t_win <= now && lg->measured_issued >= l->max_requests)
+			if (l->max_requests && lg->t_win <= now &&
+			    lg->measured_issued >= l->max_requests)
 				break;
 			issue(lg, NULL, now, now, now >= lg->t_win);
 		}
@@ -1584,7 +1625,8 @@ void loadgen_start(struct loadgen *lg)
 			stop_issuing(lg, now);
 			break;
 		}
-		lg->timer_sched = evloop_timer_at(lg->loop, (uint64_t)(lg->t0 + lg->sched[0]), on_sched, lg);
+		lg->timer_sched =
+		    evloop_timer_at(lg->loop, (uint64_t)(lg->t0 + lg->sched[0]), on_sched, lg);
 		break;
 	case LOAD_BURST:
 		if (l->warmup_ns > 0)

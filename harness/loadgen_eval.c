@@ -1,4 +1,5 @@
-/* loadgen_eval: a workload's measurements as the report's perf entry — metrics, validity rules, SLOs. */
+/* loadgen_eval: a workload's measurements as the report's perf entry — metrics, validity rules,
+ * SLOs. */
 #include "harness/loadgen.h"
 #include "harness/alloc.h"
 #include "harness/stats.h"
@@ -80,7 +81,7 @@ static void fmt_value(char *buf, size_t size, double v, const char *unit)
 }
 
 static void rule(json_t *rules, const char *name, bool ok, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 static void rule(json_t *rules, const char *name, bool ok, const char *fmt, ...)
 {
 	char detail[512];
@@ -88,7 +89,8 @@ static void rule(json_t *rules, const char *name, bool ok, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
-	json_array_append_new(rules, json_pack("{s:s, s:b, s:s}", "rule", name, "ok", ok, "detail", detail));
+	json_array_append_new(
+	    rules, json_pack("{s:s, s:b, s:s}", "rule", name, "ok", ok, "detail", detail));
 }
 
 static json_t *num_or_null(double v)
@@ -109,7 +111,8 @@ static json_t *dist_json(const struct dist *d)
 	json_t *small = json_array();
 	for (size_t i = 0; i < NPCTS; i++) {
 		json_object_set_new(o, pcts[i].key,
-				    n ? json_integer(histogram_percentile(h, pcts[i].pct)) : json_null());
+				    n ? json_integer(histogram_percentile(h, pcts[i].pct))
+				      : json_null());
 		if (!histogram_enough_samples(n, pcts[i].pct))
 			json_array_append_new(small, json_string(pcts[i].key));
 	}
@@ -200,8 +203,9 @@ static void percentiles_rule(json_t *rules, const struct workload *w, const stru
 		uint64_t n = histogram_count(d->h);
 		if (!histogram_enough_samples(n, p)) {
 			ok = false;
-			strbuf_addf(&sb, "%s%s.%s: n too small (n=%llu, needs %llu)", sb.len ? "; " : "",
-				    w->slos[i].metric, w->slos[i].stat, (unsigned long long)n,
+			strbuf_addf(&sb, "%s%s.%s: n too small (n=%llu, needs %llu)",
+				    sb.len ? "; " : "", w->slos[i].metric, w->slos[i].stat,
+				    (unsigned long long)n,
 				    (unsigned long long)histogram_min_samples(p / 100));
 		}
 	}
@@ -210,20 +214,22 @@ static void percentiles_rule(json_t *rules, const struct workload *w, const stru
 			continue;
 		bool named = false; /* an SLO on its p50 was checked above */
 		for (size_t k = 0; k < w->nslos && !named; k++)
-			named = stat_pct(w->slos[k].stat) == 50 && find_dist(x, w->slos[k].metric) == &x->d[i];
+			named = stat_pct(w->slos[k].stat) == 50 &&
+				find_dist(x, w->slos[k].metric) == &x->d[i];
 		if (named)
 			continue;
 		checked++;
 		uint64_t n = histogram_count(x->d[i].h);
 		if (!histogram_enough_samples(n, 50)) {
 			ok = false;
-			strbuf_addf(&sb, "%s%s.p50: n too small (n=%llu, needs %llu)", sb.len ? "; " : "",
-				    x->d[i].name, (unsigned long long)n,
+			strbuf_addf(&sb, "%s%s.p50: n too small (n=%llu, needs %llu)",
+				    sb.len ? "; " : "", x->d[i].name, (unsigned long long)n,
 				    (unsigned long long)histogram_min_samples(0.5));
 		}
 	}
 	if (ok)
-		rule(rules, "percentiles", true, "%zu reported percentiles have enough samples", checked);
+		rule(rules, "percentiles", true, "%zu reported percentiles have enough samples",
+		     checked);
 	else
 		rule(rules, "percentiles", false, "%s", sb.buf);
 	strbuf_release(&sb);
@@ -235,28 +241,32 @@ static json_t *load_json(const struct workload *w, bool exec, unsigned warmup_ru
 	json_t *o = json_object();
 	json_object_set_new(o, "model", json_string(exec ? "runs" : load_model_name(l->model)));
 	json_object_set_new(o, "concurrency",
-			    !exec && l->model == LOAD_CLOSED ? json_integer(l->concurrency) : json_null());
+			    !exec && l->model == LOAD_CLOSED ? json_integer(l->concurrency)
+							     : json_null());
 	json_object_set_new(o, "rate",
 			    !exec && (l->model == LOAD_CONSTANT || l->model == LOAD_POISSON)
-				    ? json_real(l->rate)
-				    : json_null());
-	json_object_set_new(o, "burst", !exec && l->model == LOAD_BURST ? json_integer(l->burst)
-								      : json_null());
+				? json_real(l->rate)
+				: json_null());
+	json_object_set_new(o, "burst",
+			    !exec && l->model == LOAD_BURST ? json_integer(l->burst) : json_null());
 	json_object_set_new(o, "duration_us",
-			    !exec && l->duration_ns ? json_integer(l->duration_ns / 1000) : json_null());
+			    !exec && l->duration_ns ? json_integer(l->duration_ns / 1000)
+						    : json_null());
 	json_object_set_new(o, "warmup_us",
-			    !exec && l->warmup_ns ? json_integer(l->warmup_ns / 1000) : json_null());
-	json_object_set_new(o, "max_requests", !exec && l->max_requests
-						       ? json_integer((json_int_t)l->max_requests)
-						       : json_null());
-	json_object_set_new(o, "max_inflight",
-			    !exec && (l->model != LOAD_CLOSED)
-				    ? json_integer(l->max_inflight ? l->max_inflight
-								   : LOADGEN_MAX_INFLIGHT_DEFAULT)
-				    : json_null());
+			    !exec && l->warmup_ns ? json_integer(l->warmup_ns / 1000)
+						  : json_null());
+	json_object_set_new(o, "max_requests",
+			    !exec && l->max_requests ? json_integer((json_int_t)l->max_requests)
+						     : json_null());
+	json_object_set_new(
+	    o, "max_inflight",
+	    !exec && (l->model != LOAD_CLOSED)
+		? json_integer(l->max_inflight ? l->max_inflight : LOADGEN_MAX_INFLIGHT_DEFAULT)
+		: json_null());
 	json_object_set_new(o, "seed",
-			    !exec && l->model == LOAD_POISSON ? json_integer((json_int_t)(l->has_seed ? l->seed : 0))
-							      : json_null());
+			    !exec && l->model == LOAD_POISSON
+				? json_integer((json_int_t)(l->has_seed ? l->seed : 0))
+				: json_null());
 	json_object_set_new(o, "runs", exec ? json_integer(w->runs) : json_null());
 	json_object_set_new(o, "warmup_runs", exec ? json_integer(warmup_runs) : json_null());
 	return o;
@@ -270,8 +280,8 @@ static bool listed(const struct workload *w, const char *name)
 	return false;
 }
 
-static void add_dist(struct evalctx *x, const char *name, const struct histogram *h, const char *unit,
-		     bool approximate, bool duration)
+static void add_dist(struct evalctx *x, const char *name, const struct histogram *h,
+		     const char *unit, bool approximate, bool duration)
 {
 	if (x->nd < sizeof(x->d) / sizeof(x->d[0]))
 		x->d[x->nd++] = (struct dist){name, h, unit, approximate, duration};
@@ -285,7 +295,8 @@ static json_t *series(const double *v, size_t n)
 	return a;
 }
 
-static json_t *finish_entry(json_t *e, const struct workload *w, const struct evalctx *x, json_t *rules)
+static json_t *finish_entry(json_t *e, const struct workload *w, const struct evalctx *x,
+			    json_t *rules)
 {
 	json_t *metrics = json_object();
 	for (size_t i = 0; i < x->nd; i++)
@@ -300,8 +311,7 @@ static json_t *finish_entry(json_t *e, const struct workload *w, const struct ev
 	bool valid = true;
 	size_t i;
 	json_t *r;
-	json_array_foreach(rules, i, r)
-		valid = valid && json_is_true(json_object_get(r, "ok"));
+	json_array_foreach(rules, i, r) valid = valid && json_is_true(json_object_get(r, "ok"));
 	json_object_set_new(e, "validity", rules);
 	json_object_set_new(e, "slo", slos);
 	json_object_set_new(e, "verdict", json_string(valid ? "VALID" : "INVALID"));
@@ -394,8 +404,9 @@ json_t *loadgen_entry(const struct loadgen_entry_info *info, const struct worklo
 	x.error_rate = res->completed ? (double)res->errors / (double)res->completed : NAN;
 
 	json_t *rq = json_object();
-	json_object_set_new(rq, "scheduled", res->open_loop ? json_integer((json_int_t)res->scheduled)
-							    : json_null());
+	json_object_set_new(rq, "scheduled",
+			    res->open_loop ? json_integer((json_int_t)res->scheduled)
+					   : json_null());
 	json_object_set_new(rq, "sent", json_integer((json_int_t)res->sent));
 	json_object_set_new(rq, "completed", json_integer((json_int_t)res->completed));
 	json_object_set_new(rq, "ok", json_integer((json_int_t)res->ok));
@@ -416,20 +427,21 @@ json_t *loadgen_entry(const struct loadgen_entry_info *info, const struct worklo
 	json_object_set_new(rq, "first_check_failure",
 			    res->check_message ? json_string(res->check_message) : json_null());
 	json_object_set_new(e, "requests", rq);
-	json_object_set_new(e, "streaming",
-			    streams ? json_pack("{s:I, s:I, s:I, s:I, s:b}", "streams",
-						(json_int_t)res->streams, "token_events",
-						(json_int_t)res->token_events, "coalesced_events",
-						(json_int_t)res->coalesced_events, "output_tokens",
-						(json_int_t)res->output_tokens, "tokens_approximate",
-						approx)
-				    : json_null());
+	json_object_set_new(
+	    e, "streaming",
+	    streams ? json_pack("{s:I, s:I, s:I, s:I, s:b}", "streams", (json_int_t)res->streams,
+				"token_events", (json_int_t)res->token_events, "coalesced_events",
+				(json_int_t)res->coalesced_events, "output_tokens",
+				(json_int_t)res->output_tokens, "tokens_approximate", approx)
+		    : json_null());
 	json_object_set_new(e, "runs", json_null());
 	json_t *rounds = json_object();
-	json_object_set_new(rounds, "window_us", res->nwindows ? json_integer(res->window_width_ns / 1000)
-							       : json_null());
+	json_object_set_new(rounds, "window_us",
+			    res->nwindows ? json_integer(res->window_width_ns / 1000)
+					  : json_null());
 	if (res->nwindows) {
-		json_object_set_new(rounds, "throughput", series(res->win_throughput, res->nwindows));
+		json_object_set_new(rounds, "throughput",
+				    series(res->win_throughput, res->nwindows));
 		json_object_set_new(rounds, "e2e_p50", series(res->win_e2e_p50, res->nwindows));
 	}
 	json_object_set_new(e, "rounds", rounds);
@@ -441,8 +453,9 @@ json_t *loadgen_entry(const struct loadgen_entry_info *info, const struct worklo
 	char a[32], b[32];
 	if (w->load.model == LOAD_BURST)
 		rule(rules, "warmup", res->warmup_requests > 0,
-		     res->warmup_requests ? "a warm-up burst of %llu requests was discarded"
-					  : "no warm-up (set load.warmup for a warm-up burst)%.0llu",
+		     res->warmup_requests
+			 ? "a warm-up burst of %llu requests was discarded"
+			 : "no warm-up (set load.warmup for a warm-up burst)%.0llu",
 		     (unsigned long long)res->warmup_requests);
 	else if (res->warmup_ns > 0) {
 		fmt_value(a, sizeof(a), (double)res->warmup_ns, "ns");
@@ -454,14 +467,16 @@ json_t *loadgen_entry(const struct loadgen_entry_info *info, const struct worklo
 	if (w->load.model != LOAD_BURST) {
 		bool by_count = w->load.max_requests && res->sent >= w->load.max_requests;
 		if (res->planned_ns > 0) {
-			bool ok = by_count || (double)res->send_window_ns >= 0.95 * (double)res->planned_ns;
+			bool ok = by_count ||
+				  (double)res->send_window_ns >= 0.95 * (double)res->planned_ns;
 			fmt_value(a, sizeof(a), (double)res->send_window_ns, "ns");
 			fmt_value(b, sizeof(b), (double)res->planned_ns, "ns");
-			rule(rules, "duration", ok, "requests were sent for %s of %s planned%s", a, b,
-			     by_count ? " (max_requests reached)" : "");
+			rule(rules, "duration", ok, "requests were sent for %s of %s planned%s", a,
+			     b, by_count ? " (max_requests reached)" : "");
 		} else {
 			rule(rules, "duration", by_count, "%llu of max_requests %llu sent",
-			     (unsigned long long)res->sent, (unsigned long long)w->load.max_requests);
+			     (unsigned long long)res->sent,
+			     (unsigned long long)w->load.max_requests);
 		}
 	}
 	rule(rules, "count", res->completed >= LOADGEN_MIN_COUNT, "n = %llu (at least %d)",
@@ -469,22 +484,26 @@ json_t *loadgen_entry(const struct loadgen_entry_info *info, const struct worklo
 	percentiles_rule(rules, w, &x);
 	if (res->open_loop) {
 		double diff = fabs((double)res->sent - (double)res->scheduled);
-		bool ok = res->scheduled > 0 && diff <= LOADGEN_RATE_TOLERANCE * (double)res->scheduled;
-		double got = res->send_window_ns > 0 ? (double)res->sent * 1e9 / (double)res->send_window_ns
-						     : 0;
+		bool ok =
+		    res->scheduled > 0 && diff <= LOADGEN_RATE_TOLERANCE * (double)res->scheduled;
+		double got = res->send_window_ns > 0
+				 ? (double)res->sent * 1e9 / (double)res->send_window_ns
+				 : 0;
 		rule(rules, "rate", ok,
-		     "sent %llu of %llu scheduled (%.4g/s; schedule %.4g/s, target %.4g/s; within 2%%)",
+		     "sent %llu of %llu scheduled (%.4g/s; schedule %.4g/s, target %.4g/s; within "
+		     "2%%)",
 		     (unsigned long long)res->sent, (unsigned long long)res->scheduled, got,
 		     res->schedule_rate, res->target_rate);
 		double gap = res->target_rate > 0 ? 1e9 / res->target_rate : 0;
-		double bound = gap * 0.01 > (double)LOADGEN_LAG_FLOOR_NS ? gap * 0.01
-									: (double)LOADGEN_LAG_FLOOR_NS;
+		double bound = gap * 0.01 > (double)LOADGEN_LAG_FLOOR_NS
+				   ? gap * 0.01
+				   : (double)LOADGEN_LAG_FLOOR_NS;
 		uint64_t n = histogram_count(res->h[LOADGEN_LAG]);
 		double p99 = n ? (double)histogram_percentile(res->h[LOADGEN_LAG], 99) : NAN;
 		fmt_value(a, sizeof(a), p99, "ns");
 		fmt_value(b, sizeof(b), bound, "ns");
-		rule(rules, "schedule_lag", n && p99 <= bound, "p99 %s (bound %s: max(1ms, 1%% of the mean gap))",
-		     a, b);
+		rule(rules, "schedule_lag", n && p99 <= bound,
+		     "p99 %s (bound %s: max(1ms, 1%% of the mean gap))", a, b);
 	}
 	if (res->cap_hit) {
 		fmt_value(a, sizeof(a), (double)res->cap_hit_ns, "ns");
@@ -492,19 +511,22 @@ json_t *loadgen_entry(const struct loadgen_entry_info *info, const struct worklo
 		     res->stop_reason ? res->stop_reason : "in-flight cap reached",
 		     (unsigned long long)res->dropped);
 	} else {
-		unsigned cap = w->load.max_inflight ? w->load.max_inflight : LOADGEN_MAX_INFLIGHT_DEFAULT;
+		unsigned cap =
+		    w->load.max_inflight ? w->load.max_inflight : LOADGEN_MAX_INFLIGHT_DEFAULT;
 		if (w->load.model == LOAD_CLOSED)
-			rule(rules, "inflight", true, "peak %u (closed loop of %u)", res->peak_inflight,
-			     w->load.concurrency);
+			rule(rules, "inflight", true, "peak %u (closed loop of %u)",
+			     res->peak_inflight, w->load.concurrency);
 		else
-			rule(rules, "inflight", true, "peak %u of the cap %u", res->peak_inflight, cap);
+			rule(rules, "inflight", true, "peak %u of the cap %u", res->peak_inflight,
+			     cap);
 	}
 	double lim = slo_error_limit(w);
 	fmt_value(a, sizeof(a), isnan(x.error_rate) ? 0 : x.error_rate, "ratio");
 	fmt_value(b, sizeof(b), lim, "ratio");
-	rule(rules, "errors", !isnan(x.error_rate) && x.error_rate <= lim, "%llu of %llu (%s, limit %s)%s%s",
-	     (unsigned long long)res->errors, (unsigned long long)res->completed, a, b,
-	     res->first_error ? "; first: " : "", res->first_error ? res->first_error : "");
+	rule(rules, "errors", !isnan(x.error_rate) && x.error_rate <= lim,
+	     "%llu of %llu (%s, limit %s)%s%s", (unsigned long long)res->errors,
+	     (unsigned long long)res->completed, a, b, res->first_error ? "; first: " : "",
+	     res->first_error ? res->first_error : "");
 	if (res->check_failed)
 		rule(rules, "checks", false, "%llu of %llu sampled responses failed: %s",
 		     (unsigned long long)res->check_failed, (unsigned long long)res->checked,
@@ -544,7 +566,8 @@ json_t *loadgen_exec_entry(const struct loadgen_entry_info *info, const struct w
 		flags[k] = xcalloc(n + 1, sizeof(bool));
 	}
 	for (size_t i = 0; i < n; i++) {
-		int64_t vals[4] = {runs[i].wall_ns, runs[i].user_ns, runs[i].sys_ns, runs[i].max_rss_bytes};
+		int64_t vals[4] = {runs[i].wall_ns, runs[i].user_ns, runs[i].sys_ns,
+				   runs[i].max_rss_bytes};
 		for (int k = 0; k < 4; k++) {
 			histogram_record(h[k], vals[k]);
 			v[k][i] = (double)vals[k];
@@ -583,7 +606,8 @@ json_t *loadgen_exec_entry(const struct loadgen_entry_info *info, const struct w
 			if (flags[k][i])
 				json_array_append_new(out, json_string(names[k]));
 		json_object_set_new(o, "outlier", out);
-		json_object_set_new(o, "message", runs[i].message ? json_string(runs[i].message) : json_null());
+		json_object_set_new(o, "message",
+				    runs[i].message ? json_string(runs[i].message) : json_null());
 		json_array_append_new(rl, o);
 	}
 	json_object_set_new(e, "runs", rl);
@@ -592,13 +616,16 @@ json_t *loadgen_exec_entry(const struct loadgen_entry_info *info, const struct w
 	for (int k = 0; k < 4; k++)
 		json_object_set_new(rounds, names[k], series(v[k], n));
 	json_object_set_new(e, "rounds", rounds);
-	json_object_set_new(e, "stop_reason", interrupted ? json_string("interrupted") : json_null());
+	json_object_set_new(e, "stop_reason",
+			    interrupted ? json_string("interrupted") : json_null());
 
 	json_t *rules = json_array();
-	rule(rules, "warmup", warmup_runs >= 1, warmup_runs ? "%u warm-up runs discarded"
-							   : "no warm-up run (set warmup: 1 or more)%.0u",
+	rule(rules, "warmup", warmup_runs >= 1,
+	     warmup_runs ? "%u warm-up runs discarded"
+			 : "no warm-up run (set warmup: 1 or more)%.0u",
 	     warmup_runs);
-	rule(rules, "count", n >= LOADGEN_MIN_RUNS, "%zu measured runs (at least %d)", n, LOADGEN_MIN_RUNS);
+	rule(rules, "count", n >= LOADGEN_MIN_RUNS, "%zu measured runs (at least %d)", n,
+	     LOADGEN_MIN_RUNS);
 	percentiles_rule(rules, w, &x);
 	size_t outl = 0;
 	for (size_t i = 0; i < n; i++)
@@ -606,8 +633,9 @@ json_t *loadgen_exec_entry(const struct loadgen_entry_info *info, const struct w
 	if (failed)
 		rule(rules, "checks", false, "%zu of %zu runs failed: %s", failed, n, first_fail);
 	else
-		rule(rules, "checks", true, "%zu runs passed the workload's expect (%zu wall-time outliers flagged)",
-		     n, outl);
+		rule(rules, "checks", true,
+		     "%zu runs passed the workload's expect (%zu wall-time outliers flagged)", n,
+		     outl);
 	rule(rules, "complete", !interrupted, "%s", interrupted ? "interrupted" : "every run ran");
 	json_t *out = finish_entry(e, w, &x, rules);
 	for (int k = 0; k < 4; k++) {
@@ -652,10 +680,13 @@ char *loadgen_entry_summary(const json_t *entry, size_t *slo_missed)
 		bool floor = unit && !strcmp(unit, "1/s");
 		char a[32], b[32];
 		json_t *val = json_object_get(r, "value");
-		fmt_value(a, sizeof(a), json_is_number(val) ? json_number_value(val) : NAN, unit ? unit : "");
-		fmt_value(b, sizeof(b), json_number_value(json_object_get(r, "bound")), unit ? unit : "");
-		strbuf_addf(&sb, "%s%s%s%s %s %s %s", sb.len ? (missed ? "; " : ". SLO missed: ") : "SLO missed: ",
-			    metric, stat ? "." : "", stat ? stat : "", a, floor ? "<" : ">", b);
+		fmt_value(a, sizeof(a), json_is_number(val) ? json_number_value(val) : NAN,
+			  unit ? unit : "");
+		fmt_value(b, sizeof(b), json_number_value(json_object_get(r, "bound")),
+			  unit ? unit : "");
+		strbuf_addf(&sb, "%s%s%s%s %s %s %s",
+			    sb.len ? (missed ? "; " : ". SLO missed: ") : "SLO missed: ", metric,
+			    stat ? "." : "", stat ? stat : "", a, floor ? "<" : ">", b);
 		missed++;
 	}
 	if (slo_missed)

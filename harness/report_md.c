@@ -588,7 +588,8 @@ static void add_perf(struct strbuf *sb, const json_t *report, const struct repor
 	}
 	strbuf_addch(sb, '\n');
 	if (shown < n)
-		strbuf_addf(sb, "_%zu more performance results not shown; see report.json._\n\n", n - shown);
+		strbuf_addf(sb, "_%zu more performance results not shown; see report.json._\n\n",
+			    n - shown);
 	if (!invalid)
 		return;
 	/* why each INVALID result is not a measurement */

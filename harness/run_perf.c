@@ -1,4 +1,5 @@
-/* run_perf: performance workloads in a run — one at a time after everything else; server lifecycle, load, perf entries. */
+/* run_perf: performance workloads in a run — one at a time after everything else; server lifecycle,
+ * load, perf entries. */
 #include "harness/alloc.h"
 #include "harness/httpc.h"
 #include "harness/loadgen.h"
@@ -232,7 +233,8 @@ static json_t *log_tail(struct pjob *j)
 	const struct strbuf *bufs[2] = {&res->out, &res->err};
 	const char *keys[2] = {"stdout", "stderr"};
 	for (int i = 0; i < 2; i++) {
-		size_t n = bufs[i]->len, from = n > PERF_LOG_IN_DETAILS ? n - PERF_LOG_IN_DETAILS : 0;
+		size_t n = bufs[i]->len,
+		       from = n > PERF_LOG_IN_DETAILS ? n - PERF_LOG_IN_DETAILS : 0;
 		json_t *s = json_stringn(bufs[i]->buf + from, n - from);
 		json_object_set_new(o, keys[i], s ? s : json_string("(not UTF-8)"));
 	}
@@ -279,7 +281,8 @@ static void record_entry(struct pjob *j, json_t *entry)
 	} else {
 		o = OUTCOME_PASS;
 		if (missed)
-			msg = xasprintf("%s (not gated: run with --gate-slo to fail on it)", summary);
+			msg =
+			    xasprintf("%s (not gated: run with --gate-slo to fail on it)", summary);
 	}
 	json_t *d = json_object();
 	json_object_set(d, "verdict", json_object_get(entry, "verdict"));
@@ -287,9 +290,9 @@ static void record_entry(struct pjob *j, json_t *entry)
 	json_t *bad = json_array();
 	size_t i;
 	json_t *rule;
-	json_array_foreach(json_object_get(entry, "validity"), i, rule)
-		if (!json_is_true(json_object_get(rule, "ok")))
-			json_array_append(bad, rule);
+	json_array_foreach(json_object_get(entry, "validity"), i,
+			   rule) if (!json_is_true(json_object_get(rule, "ok")))
+	    json_array_append(bad, rule);
 	json_object_set_new(d, "failed_rules", bad);
 	json_object_set(d, "slo", json_object_get(entry, "slo"));
 	if (j->url)
@@ -356,8 +359,8 @@ static bool on_sample(void *data, const struct loadgen_sample *smp, char **why)
 		if (doc)
 			s.doc = doc;
 		else
-			s.doc_error = doc_error = xasprintf("body is not JSON: line %d column %d: %s",
-							    je.line, je.column, je.text);
+			s.doc_error = doc_error = xasprintf(
+			    "body is not JSON: line %d column %d: %s", je.line, je.column, je.text);
 	}
 	struct match_report mr = MATCH_REPORT_INIT;
 	bool ok = match_expect(r->matcher, e, &s, &j->vars, &mr);
@@ -424,8 +427,8 @@ static void url_encode(struct strbuf *sb, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		    strchr("-._~", *p)) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~", *p)) {
 			strbuf_addch(sb, *p);
 		} else {
 			strbuf_addch(sb, '%');
@@ -465,12 +468,14 @@ static int read_file(const char *path, struct strbuf *out, struct error *err)
 	if (n < 0)
 		rc = error_errno(err, "cannot read '%s'", path);
 	else if (out->truncated)
-		rc = error_set(err, ERROR_LIMIT, "'%s' is larger than %u MiB", path, PERF_BODY_FILE_MAX >> 20);
+		rc = error_set(err, ERROR_LIMIT, "'%s' is larger than %u MiB", path,
+			       PERF_BODY_FILE_MAX >> 20);
 	close(fd);
 	return rc;
 }
 
-/* build_request: the workload's request, interpolated once (every request of the load is the same). */
+/* build_request: the workload's request, interpolated once (every request of the load is the same).
+ */
 static int build_request(struct pjob *j, struct error *err)
 {
 	const struct http_request *rq = &j->w->request;
@@ -509,8 +514,9 @@ static int build_request(struct pjob *j, struct error *err)
 	}
 	j->url = strbuf_detach(&url, NULL);
 	for (size_t i = 0; i < su->defaults.nheaders + rq->nheaders; i++) {
-		const struct kv *h = i < su->defaults.nheaders ? &su->defaults.headers[i]
-							       : &rq->headers[i - su->defaults.nheaders];
+		const struct kv *h = i < su->defaults.nheaders
+					 ? &su->defaults.headers[i]
+					 : &rq->headers[i - su->defaults.nheaders];
 		char *v = expand(j, h->value, err);
 		if (!v)
 			return -1;
@@ -713,7 +719,8 @@ static int free_port(struct error *err)
 	return ntohs(a.sin_port);
 }
 
-/* build_command: argv, env and cwd of the server with ${port} and the suite's vars, as run_http does. */
+/* build_command: argv, env and cwd of the server with ${port} and the suite's vars, as run_http
+ * does. */
 static int build_command(struct pjob *j, struct error *err)
 {
 	const struct command *cmd = &j->http->command;
@@ -767,11 +774,13 @@ static void start_http(struct pjob *j)
 		job_end(j);
 		return;
 	}
-	int64_t t = j->http->ready_timeout_ns ? j->http->ready_timeout_ns : PERF_READY_TIMEOUT_DEFAULT_NS;
+	int64_t t =
+	    j->http->ready_timeout_ns ? j->http->ready_timeout_ns : PERF_READY_TIMEOUT_DEFAULT_NS;
 	j->ready_deadline = clock_mono_ns() + t;
 	j->probe_delay = PERF_PROBE_MIN_NS;
 	if (j->http->base_url) {
-		/* an already running server: its host is the one host besides loopback we may load */
+		/* an already running server: its host is the one host besides loopback we may load
+		 */
 		const char *b = j->http->base_url;
 		size_t n = strlen(b);
 		while (n && b[n - 1] == '/')
@@ -843,25 +852,26 @@ static void on_exec_done(struct proc *p, void *data)
 	}
 	bool warm = j->run_no <= j->w->warmup_runs;
 	struct loadgen_exec_run run = {
-		.wall_ns = (int64_t)res.wall_ns,
-		.user_ns = (int64_t)res.user_ns,
-		.sys_ns = (int64_t)res.sys_ns,
-		.max_rss_bytes = (int64_t)res.max_rss_kb * 1024,
+	    .wall_ns = (int64_t)res.wall_ns,
+	    .user_ns = (int64_t)res.user_ns,
+	    .sys_ns = (int64_t)res.sys_ns,
+	    .max_rss_bytes = (int64_t)res.max_rss_kb * 1024,
 	};
 	if (res.status == PROC_EXITED) {
 		struct run_subject subj = {
-			.has_exit = true,
-			.exit_code = res.exit_code,
-			.out = &res.out,
-			.err = &res.err,
-			.duration_ns = (int64_t)res.wall_ns,
+		    .has_exit = true,
+		    .exit_code = res.exit_code,
+		    .out = &res.out,
+		    .err = &res.err,
+		    .duration_ns = (int64_t)res.wall_ns,
 		};
 		json_t *d = json_object();
 		char *msg = NULL;
 		run.ok = run_judge(r, j->it, &j->w->expect, &subj, d, &msg) == OUTCOME_PASS;
 		json_decref(d);
 		if (!run.ok)
-			run.message = xasprintf("run %u: %s", j->run_no, msg ? msg : "failed its checks");
+			run.message =
+			    xasprintf("run %u: %s", j->run_no, msg ? msg : "failed its checks");
 		free(msg);
 	} else {
 		run.message = xasprintf("run %u: %s", j->run_no, res.message);
@@ -886,8 +896,8 @@ static void exec_next(struct pjob *j)
 			return;
 		}
 		struct loadgen_entry_info info = info_of(j);
-		record_entry(j, loadgen_exec_entry(&info, j->w, j->runs, j->w->runs, j->w->warmup_runs,
-						   false));
+		record_entry(j, loadgen_exec_entry(&info, j->w, j->runs, j->w->runs,
+						   j->w->warmup_runs, false));
 		job_end(j);
 		return;
 	}
@@ -942,7 +952,8 @@ static int prepare_exec(struct pjob *j, struct error *err)
 	const char *wt = j->rm->worktree;
 	char abs[PATH_MAX];
 	vars_set_new(&j->vars, "case", json_string(j->w->id));
-	vars_set_new(&j->vars, "suite_dir", json_string(realpath(it->suite->dir, abs) ? abs : it->suite->dir));
+	vars_set_new(&j->vars, "suite_dir",
+		     json_string(realpath(it->suite->dir, abs) ? abs : it->suite->dir));
 	if (run->nfiles) {
 		char *l1 = xasprintf("%s/%s", j->r->scratch, it->member->id);
 		char *l2 = xasprintf("%s/%s", l1, it->suite->id);
@@ -950,7 +961,8 @@ static int prepare_exec(struct pjob *j, struct error *err)
 		mkdir(l2, 0755);
 		free(l1);
 		free(l2);
-		j->scratch = xasprintf("%s/%s/%s/%zu", j->r->scratch, it->member->id, it->suite->id, it->index);
+		j->scratch = xasprintf("%s/%s/%s/%zu", j->r->scratch, it->member->id, it->suite->id,
+				       it->index);
 		if (mkdir(j->scratch, 0700) < 0 && errno != EEXIST)
 			return error_errno(err, "cannot create '%s'", j->scratch);
 		vars_set_new(&j->vars, "scratch", json_string(j->scratch));
@@ -1078,12 +1090,15 @@ bool run_perf_next(struct run *r)
 	j->w = it->workload;
 	j->started = clock_mono_ns();
 	j->state = P_STARTING;
+	strbuf_init(&j->body, PERF_BODY_FILE_MAX);
 	r->inflight++;
 	for (size_t i = 0; i < it->suite->nvars; i++)
-		vars_set_new(&j->vars, it->suite->vars[i].name, json_string(it->suite->vars[i].value));
+		vars_set_new(&j->vars, it->suite->vars[i].name,
+			     json_string(it->suite->vars[i].value));
 	j->watch_timer = evloop_timer_add(r->loop, PERF_WATCH_NS, on_watch, j);
 	if (!rm || !rm->worktree) {
-		set_verdict(j, OUTCOME_ERROR, rm && rm->error ? rm->error : "member has no working tree", NULL);
+		set_verdict(j, OUTCOME_ERROR,
+			    rm && rm->error ? rm->error : "member has no working tree", NULL);
 		job_end(j);
 		return true;
 	}
@@ -1092,7 +1107,8 @@ bool run_perf_next(struct run *r)
 	} else if (it->suite->transport == TRANSPORT_EXEC) {
 		start_exec(j);
 	} else {
-		set_verdict(j, OUTCOME_SKIP, "performance workloads over jsonl are not supported", NULL);
+		set_verdict(j, OUTCOME_SKIP, "performance workloads over jsonl are not supported",
+			    NULL);
 		job_end(j);
 	}
 	return true;

@@ -58,6 +58,18 @@ workloads:
     metrics: [latency, ttfb, throughput, error_rate]
     slo: {latency.p50: 2s, error_rate: 1%}
     expect: {status: 200, assert: [{jsonpath: "$.delayed_ms", eq: 2}]}
+  - id: post-json
+    covers: [P-01]
+    request: {method: POST, path: /echo, headers: {X-Run: perf}, json: {model: m, n: 3, tags: [a, b]}}
+    load: {model: closed, concurrency: 2, duration: 1s, warmup: 200ms}
+    metrics: [latency]
+    expect:
+      status: 200
+      assert:
+        - {jsonpath: "$.method", eq: POST}
+        - {jsonpath: "$.json.tags[1]", eq: b}
+        - {jsonpath: "$.headers['content-type']", eq: application/json}
+        - {jsonpath: "$.headers['x-run']", eq: perf}
   - id: poisson
     covers: [P-01]
     request: {method: GET, path: /delay, query: {ms: "1"}}
@@ -136,7 +148,7 @@ sys.exit(0 if ok else 1)
 PYEOF
 }
 check "one perf entry per workload that ran, in plan order (members by id)" pq \
-	'[e["workload"] for e in r["perf"]] == ["echo", "closed", "poisson", "stream", "saturated", "slo-missed"]'
+	'[e["workload"] for e in r["perf"]] == ["echo", "closed", "post-json", "poisson", "stream", "saturated", "slo-missed"]'
 check "the closed load is VALID and its result passes" pq \
 	'perf["closed"]["verdict"] == "VALID" and res["ts:a-load/closed"]["outcome"] == "pass" and perf["closed"]["n"] >= 30 and perf["closed"]["requests"]["checked"] > 0 and perf["closed"]["requests"]["check_failures"] == 0'
 check "the closed load records latency and ttfb, throughput and per-window rounds" pq \
@@ -155,6 +167,8 @@ else
 	check "the poisson load is VALID: rate within 2% of its seeded schedule, lag under its bound" pq \
 		'perf["poisson"]["verdict"] == "VALID" and perf["poisson"]["load"]["seed"] == 7 and perf["poisson"]["requests"]["scheduled"] == perf["poisson"]["requests"]["sent"] and rule("poisson", "rate")["ok"]'
 fi
+check "a POST with a JSON body and headers is sent as written, and every sampled answer passes its checks" pq \
+	'perf["post-json"]["verdict"] == "VALID" and perf["post-json"]["requests"]["checked"] > 0 and perf["post-json"]["requests"]["check_failures"] == 0 and perf["post-json"]["requests"]["errors"] == 0'
 check "the open loop records latency from the scheduled send, uncorrected latency and lag" pq \
 	'{"latency", "latency_uncorrected", "schedule_lag"} <= set(perf["poisson"]["metrics"]) and perf["poisson"]["metrics"]["schedule_lag"]["n"] == perf["poisson"]["requests"]["sent"]'
 check "the stream load measures ttft, itl and tpot from token events, with usage tokens" pq \
@@ -171,7 +185,7 @@ lines = [json.loads(l) for l in open(sys.argv[1])][1:]
 kinds = ["perf" if x["suite"].startswith("a-") else "conf" for x in lines if x["outcome"] != "skip"]
 first_perf = kinds.index("perf")
 assert "conf" not in kinds[first_perf:], kinds
-assert [x["case"] for x in lines if x["suite"] == "a-load" and x["member"] == "ts"] == ["closed", "poisson", "stream", "saturated", "slo-missed"]
+assert [x["case"] for x in lines if x["suite"] == "a-load" and x["member"] == "ts"] == ["closed", "post-json", "poisson", "stream", "saturated", "slo-missed"]
 PYEOF
 check "report.json, perf entries included, validates against the report schema" $PY -c '
 import json, sys, jsonschema

@@ -1,4 +1,5 @@
-/* loadgen_drive: a command-line driver of the load generator and the perf comparison, for tests and benches. */
+/* loadgen_drive: a command-line driver of the load generator and the perf comparison, for tests and
+ * benches. */
 #include "harness/alloc.h"
 #include "harness/evloop.h"
 #include "harness/jsonpath.h"
@@ -90,7 +91,8 @@ static void on_done(struct loadgen *lg, void *data)
 static int cmd_compare(int argc, char **argv)
 {
 	if (argc < 4) {
-		fprintf(stderr, "usage: loadgen_drive compare BASE.json HEAD.json [--threshold F]\n");
+		fprintf(stderr,
+			"usage: loadgen_drive compare BASE.json HEAD.json [--threshold F]\n");
 		return 2;
 	}
 	struct compare_perf_opts o = COMPARE_PERF_OPTS_INIT;
@@ -105,8 +107,8 @@ static int cmd_compare(int argc, char **argv)
 	}
 	json_t *out = NULL;
 	struct error err = ERROR_INIT;
-	int rc = compare_perf_entries(json_object_get(a, "perf"), json_object_get(b, "perf"), &o, &out,
-				      &err);
+	int rc = compare_perf_entries(json_object_get(a, "perf"), json_object_get(b, "perf"), &o,
+				      &out, &err);
 	if (rc < 0) {
 		fprintf(stderr, "loadgen_drive: %s\n", err.message);
 		return 2;
@@ -177,7 +179,8 @@ static int cmd_load(int argc, char **argv)
 				perror(v);
 				return 2;
 			}
-			/* written at the end: a file write in the middle of the load would be timed */
+			/* written at the end: a file write in the middle of the load would be timed
+			 */
 			setvbuf(trace, NULL, _IOFBF, (size_t)256 << 20);
 		} else {
 			fprintf(stderr, "loadgen_drive: unknown option '%s'\n", a);
@@ -219,12 +222,13 @@ static int cmd_load(int argc, char **argv)
 	json_t *e = loadgen_entry(&info, &w, loadgen_result(lg));
 	if (want_rss) {
 		long delta = rss_peak_kb - rss_before_kb;
-		json_object_set_new(e, "rss",
-				    json_pack("{s:I, s:I, s:i, s:i, s:f}", "before_kb", (json_int_t)rss_before_kb,
-					      "peak_kb", (json_int_t)rss_peak_kb, "inflight_at_peak",
-					      (int)inflight_at_peak, "peak_inflight", (int)peak_inflight,
-					      "per_stream_bytes",
-					      inflight_at_peak ? (double)delta * 1024 / inflight_at_peak : 0.0));
+		json_object_set_new(
+		    e, "rss",
+		    json_pack("{s:I, s:I, s:i, s:i, s:f}", "before_kb", (json_int_t)rss_before_kb,
+			      "peak_kb", (json_int_t)rss_peak_kb, "inflight_at_peak",
+			      (int)inflight_at_peak, "peak_inflight", (int)peak_inflight,
+			      "per_stream_bytes",
+			      inflight_at_peak ? (double)delta * 1024 / inflight_at_peak : 0.0));
 	}
 	char *s = json_dumps(e, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	puts(s);

@@ -1,4 +1,5 @@
-/* test_loadgen: the load generator against a real loopback server on the same evloop; validity rules; perf comparisons. */
+/* test_loadgen: the load generator against a real loopback server on the same evloop; validity
+ * rules; perf comparisons. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -135,9 +136,11 @@ static void handle(struct tconn *c, const char *path)
 	struct tsrv *s = c->s;
 	s->requests++;
 	if (!strcmp(path, "/ok")) {
-		put(c, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok");
+		put(c,
+		    "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok");
 	} else if (!strncmp(path, "/delay?ms=", 10)) {
-		c->timer = evloop_timer_add(s->loop, (uint64_t)(atoi(path + 10) * MS), delay_done, c);
+		c->timer =
+		    evloop_timer_add(s->loop, (uint64_t)(atoi(path + 10) * MS), delay_done, c);
 	} else if (!strcmp(path, "/chunked")) {
 		put(c, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
 		       "2;ext=1\r\nab\r\n3\r\ncde\r\n1\r\nf\r\n0\r\nX-Trailer: t\r\n\r\n");
@@ -145,7 +148,8 @@ static void handle(struct tconn *c, const char *path)
 		put(c, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end");
 		conn_close(c);
 	} else if (!strcmp(path, "/interim")) {
-		put(c, "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+		put(c,
+		    "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
 	} else if (!strcmp(path, "/close")) {
 		put(c, "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok");
 		conn_close(c);
@@ -154,15 +158,19 @@ static void handle(struct tconn *c, const char *path)
 	} else if (!strcmp(path, "/sse") || !strcmp(path, "/sse-burst")) {
 		put(c, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
 		       "Transfer-Encoding: chunked\r\n\r\n");
-		put_chunk(c, "data: {\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\"}}]}\n\n");
+		put_chunk(
+		    c,
+		    "data: {\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\"}}]}\n\n");
 		if (!strcmp(path, "/sse")) {
 			c->step = 0;
 			c->timer = evloop_timer_add(s->loop, (uint64_t)(3 * MS), sse_step, c);
 		} else {
 			struct strbuf sb = STRBUF_INIT;
 			for (int i = 0; i < 3; i++)
-				strbuf_addf(&sb, "data: {\"choices\":[{\"delta\":{\"content\":\"%s\"}}]}\n\n",
-					    sse_tokens[i]);
+				strbuf_addf(
+				    &sb,
+				    "data: {\"choices\":[{\"delta\":{\"content\":\"%s\"}}]}\n\n",
+				    sse_tokens[i]);
 			put_chunk(c, sb.buf);
 			strbuf_release(&sb);
 			put_chunk(c, "data: [DONE]\n\n");
@@ -550,8 +558,8 @@ static void loadgen_stream_timing_counts_token_events_only(void **state)
 	loadgen_free(lg);
 }
 
-static void loadgen_events_of_one_read_share_a_time_and_counts_without_usage_are_approximate(
-	void **state)
+static void
+loadgen_events_of_one_read_share_a_time_and_counts_without_usage_are_approximate(void **state)
 {
 	struct fx *f = *state;
 	struct loadgen_opts o = LOADGEN_OPTS_INIT;
@@ -582,7 +590,8 @@ static void loadgen_events_of_one_read_share_a_time_and_counts_without_usage_are
 	json_t *m = json_object_get(e, "metrics");
 	assert_true(json_is_true(json_object_get(json_object_get(m, "tpot"), "approximate")));
 	assert_false(json_is_true(json_object_get(json_object_get(m, "ttft"), "approximate")));
-	assert_true(json_is_true(json_object_get(json_object_get(e, "streaming"), "tokens_approximate")));
+	assert_true(
+	    json_is_true(json_object_get(json_object_get(e, "streaming"), "tokens_approximate")));
 	json_decref(e);
 	loadgen_free(lg);
 	jsonpath_free(tp);
@@ -746,9 +755,9 @@ static json_t *rule_of(json_t *e, const char *name)
 {
 	size_t i;
 	json_t *r;
-	json_array_foreach(json_object_get(e, "validity"), i, r)
-		if (!strcmp(json_string_value(json_object_get(r, "rule")), name))
-			return r;
+	json_array_foreach(
+	    json_object_get(e, "validity"), i,
+	    r) if (!strcmp(json_string_value(json_object_get(r, "rule")), name)) return r;
 	return NULL;
 }
 
@@ -779,8 +788,9 @@ static void loadgen_entry_lists_every_rule_and_is_valid_when_all_hold(void **sta
 	k.slos[0] = (struct slo){"latency", "p99", 20.0 * MS, true, {0}};
 	k.w.nslos = 1;
 	json_t *e = entry_of(&k);
-	static const char *const rules[] = {"warmup", "duration", "count", "percentiles", "rate",
-					    "schedule_lag", "inflight", "errors", "checks", "complete"};
+	static const char *const rules[] = {"warmup", "duration",     "count",	  "percentiles",
+					    "rate",   "schedule_lag", "inflight", "errors",
+					    "checks", "complete"};
 	size_t i;
 	json_t *r;
 	json_array_foreach(json_object_get(e, "validity"), i, r)
@@ -788,7 +798,8 @@ static void loadgen_entry_lists_every_rule_and_is_valid_when_all_hold(void **sta
 		assert_true(i < 10);
 		assert_string_equal(json_string_value(json_object_get(r, "rule")), rules[i]);
 		if (!json_is_true(json_object_get(r, "ok")))
-			fail_msg("rule %s: %s", rules[i], json_string_value(json_object_get(r, "detail")));
+			fail_msg("rule %s: %s", rules[i],
+				 json_string_value(json_object_get(r, "detail")));
 	}
 	assert_int_equal(json_array_size(json_object_get(e, "validity")), 10);
 	assert_true(loadgen_entry_valid(e));
@@ -798,8 +809,8 @@ static void loadgen_entry_lists_every_rule_and_is_valid_when_all_hold(void **sta
 	assert_int_equal(json_integer_value(json_object_get(lat, "n")), 1000);
 	assert_string_equal(json_string_value(json_object_get(lat, "unit")), "ns");
 	/* p99.9 of 1000 values needs 4603: listed as n too small, not deciding validity */
-	assert_string_equal(json_string_value(json_array_get(json_object_get(lat, "n_too_small"), 0)),
-			    "p999");
+	assert_string_equal(
+	    json_string_value(json_array_get(json_object_get(lat, "n_too_small"), 0)), "p999");
 	assert_int_equal(strncmp(json_string_value(json_object_get(lat, "hist")), "hist1:", 6), 0);
 	assert_non_null(json_object_get(json_object_get(e, "metrics"), "latency_uncorrected"));
 	assert_non_null(json_object_get(json_object_get(e, "metrics"), "schedule_lag"));
@@ -855,7 +866,8 @@ static void loadgen_entry_flags_each_broken_rule(void **state)
 	k.w.nslos = 1;
 	e = entry_of(&k);
 	assert_false(rule_ok(e, "percentiles"));
-	assert_non_null(strstr(rule_detail(e, "percentiles"), "latency.p99: n too small (n=200, needs 459)"));
+	assert_non_null(
+	    strstr(rule_detail(e, "percentiles"), "latency.p99: n too small (n=200, needs 459)"));
 	json_decref(e);
 	fake_release(&k);
 	/* errors over 1%, but within an error_rate SLO of 5% */
@@ -893,9 +905,9 @@ static void loadgen_slos_pass_or_fail_apart_from_validity(void **state)
 	(void)state;
 	struct fake k;
 	fake_init(&k, false);
-	k.slos[0] = (struct slo){"latency", "p50", 4.0 * MS, true, {0}};	/* p50 ~5.5 ms: missed */
-	k.slos[1] = (struct slo){"throughput", NULL, 50, false, {0}};	/* ~100/s: met */
-	k.slos[2] = (struct slo){"error_rate", NULL, 0.01, false, {0}};	/* 0: met */
+	k.slos[0] = (struct slo){"latency", "p50", 4.0 * MS, true, {0}}; /* p50 ~5.5 ms: missed */
+	k.slos[1] = (struct slo){"throughput", NULL, 50, false, {0}};	 /* ~100/s: met */
+	k.slos[2] = (struct slo){"error_rate", NULL, 0.01, false, {0}};	 /* 0: met */
 	k.w.nslos = 3;
 	json_t *e = entry_of(&k);
 	assert_true(loadgen_entry_valid(e));
@@ -904,7 +916,8 @@ static void loadgen_slos_pass_or_fail_apart_from_validity(void **state)
 	assert_int_equal(json_array_size(slo), 3);
 	assert_false(json_is_true(json_object_get(json_array_get(slo, 0), "ok")));
 	assert_true(json_is_true(json_object_get(json_array_get(slo, 1), "ok")));
-	assert_string_equal(json_string_value(json_object_get(json_array_get(slo, 1), "unit")), "1/s");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(slo, 1), "unit")),
+			    "1/s");
 	assert_true(json_is_true(json_object_get(json_array_get(slo, 2), "ok")));
 	size_t missed = 0;
 	char *sum = loadgen_entry_summary(e, &missed);
@@ -947,9 +960,12 @@ static void loadgen_exec_entry_flags_outliers_without_dropping_runs(void **state
 	assert_int_equal(json_array_size(json_object_get(json_array_get(rl, 0), "outlier")), 0);
 	json_t *m = json_object_get(e, "metrics");
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(m, "wall"), "n")), 10);
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(m, "max_rss"), "max")), 10 << 20);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(m, "max_rss"), "unit")), "bytes");
-	assert_int_equal(json_array_size(json_object_get(json_object_get(e, "rounds"), "wall")), 10);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(m, "max_rss"), "max")),
+			 10 << 20);
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(m, "max_rss"), "unit")), "bytes");
+	assert_int_equal(json_array_size(json_object_get(json_object_get(e, "rounds"), "wall")),
+			 10);
 	json_decref(e);
 	runs[3].ok = false;
 	runs[3].message = "run 6: exit: expected 0, got 1";
@@ -975,8 +991,8 @@ static json_t *perf_entry(const char *workload, const double *e2e, const double 
 	json_object_set_new(r, "window_us", json_integer(1000000));
 	json_object_set_new(r, "throughput", b);
 	json_object_set_new(r, "e2e_p50", a);
-	return json_pack("{s:s, s:s, s:s, s:s, s:o}", "member", "m", "suite", "s", "workload", workload,
-			 "verdict", valid ? "VALID" : "INVALID", "rounds", r);
+	return json_pack("{s:s, s:s, s:s, s:s, s:o}", "member", "m", "suite", "s", "workload",
+			 workload, "verdict", valid ? "VALID" : "INVALID", "rounds", r);
 }
 
 static const json_t *change_of(const json_t *changes, const char *workload, const char *metric)
@@ -1019,8 +1035,11 @@ static void compare_perf_entries_finds_a_slowdown_and_not_noise(void **state)
 	struct error err = ERROR_INIT;
 	int regs = compare_perf_entries(base, head, NULL, &out, &err);
 	assert_int_equal(regs, 2);
-	assert_string_equal(json_string_value(json_object_get(change_of(out, "same", "e2e_p50"), "verdict")), "~");
-	assert_string_equal(json_string_value(json_object_get(change_of(out, "same", "throughput"), "verdict")), "~");
+	assert_string_equal(
+	    json_string_value(json_object_get(change_of(out, "same", "e2e_p50"), "verdict")), "~");
+	assert_string_equal(
+	    json_string_value(json_object_get(change_of(out, "same", "throughput"), "verdict")),
+	    "~");
 	const json_t *c = change_of(out, "slower", "e2e_p50");
 	assert_string_equal(json_string_value(json_object_get(c, "verdict")), "regression");
 	assert_true(json_is_true(json_object_get(c, "regression")));
@@ -1047,24 +1066,27 @@ static void compare_perf_entries_finds_a_slowdown_and_not_noise(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(loadgen_schedule_is_reproducible_from_the_seed_and_cut_by_max_requests),
-	    cmocka_unit_test_setup_teardown(loadgen_refuses_targets_other_than_loopback_or_the_allowed_host,
-					    setup, teardown),
-	    cmocka_unit_test_setup_teardown(loadgen_closed_loop_measures_every_response_after_the_warmup,
-					    setup, teardown),
-	    cmocka_unit_test_setup_teardown(loadgen_open_loop_records_lag_and_latency_from_the_scheduled_send,
-					    setup, teardown),
-	    cmocka_unit_test_setup_teardown(loadgen_max_inflight_makes_the_run_invalid_with_the_reason,
-					    setup, teardown),
+	    cmocka_unit_test(
+		loadgen_schedule_is_reproducible_from_the_seed_and_cut_by_max_requests),
+	    cmocka_unit_test_setup_teardown(
+		loadgen_refuses_targets_other_than_loopback_or_the_allowed_host, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		loadgen_closed_loop_measures_every_response_after_the_warmup, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		loadgen_open_loop_records_lag_and_latency_from_the_scheduled_send, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		loadgen_max_inflight_makes_the_run_invalid_with_the_reason, setup, teardown),
 	    cmocka_unit_test_setup_teardown(loadgen_stream_timing_counts_token_events_only, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(
-		loadgen_events_of_one_read_share_a_time_and_counts_without_usage_are_approximate, setup,
+		loadgen_events_of_one_read_share_a_time_and_counts_without_usage_are_approximate,
+		setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		loadgen_parses_chunked_close_delimited_interim_and_closing_responses, setup,
 		teardown),
 	    cmocka_unit_test_setup_teardown(
-		loadgen_parses_chunked_close_delimited_interim_and_closing_responses, setup, teardown),
-	    cmocka_unit_test_setup_teardown(
-		loadgen_counts_error_statuses_and_samples_responses_for_the_checks, setup, teardown),
+		loadgen_counts_error_statuses_and_samples_responses_for_the_checks, setup,
+		teardown),
 	    cmocka_unit_test_setup_teardown(loadgen_reports_a_refused_connection_without_spinning,
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(loadgen_stop_ends_a_run_at_once_as_interrupted, setup,
