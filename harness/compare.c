@@ -3,6 +3,7 @@
 #include "harness/compare.h"
 #include "harness/alloc.h"
 #include "harness/ident.h"
+#include "harness/loadgen.h"
 #include "harness/outcome.h"
 #include "harness/report.h"
 #include "harness/report_render.h"
@@ -473,14 +474,43 @@ static void compare_verdicts(struct cmp_build *b)
 }
 
 /*
- * Performance changes: the perf gate (statistically significant and beyond
- * a threshold, DESIGN §6) lands with the performance engine. Until then
- * "perf" entries of both reports are ignored and the section stays empty.
+ * Performance changes (DESIGN §6): compare_perf_entries pairs the two
+ * reports' perf entries and judges each round series with stats_compare: a
+ * change is a regression only when its confidence interval excludes 1.0 AND
+ * it is beyond the threshold; otherwise "~". A regression of a member that
+ * an --allow member:GLOB rule names is counted as allowed. Malformed perf
+ * sections become a note, never a verdict.
  */
-static json_t *compare_perf(const struct cmp_build *b)
+static json_t *compare_perf(struct cmp_build *b, json_t *notes)
 {
-	(void)b;
-	return json_array();
+	json_t *out = NULL;
+	struct error e = ERROR_INIT;
+	if (compare_perf_entries(json_object_get(b->base.r, "perf"), json_object_get(b->head.r, "perf"),
+				 NULL, &out, &e) < 0) {
+		char *n = xasprintf("performance entries not compared: %s", e.message);
+		json_array_append_new(notes, json_string(n));
+		free(n);
+		return json_array();
+	}
+	size_t i;
+	json_t *c;
+	json_array_foreach(out, i, c)
+	{
+		const char *verdict = get_str(c, "verdict");
+		if (json_is_true(json_object_get(c, "regression"))) {
+			char buf[256];
+			const char *rule = member_rule(b, get_str(c, "member"), buf, sizeof(buf));
+			if (rule) {
+				json_object_set_new(c, "allowed", json_string(rule));
+				b->allowed++;
+			} else {
+				b->regressions++;
+			}
+		} else if (verdict && !strcmp(verdict, "improvement")) {
+			b->improvements++;
+		}
+	}
+	return out;
 }
 
 /* ---- notes ---- */
@@ -629,6 +659,8 @@ int compare_reports(json_t **out, const json_t *base, const json_t *head,
 		free(r);
 	}
 	json_object_set_new(cmp, "allow", allow);
+	json_t *notes = json_array();
+	json_t *perf = compare_perf(&b, notes);
 	json_object_set_new(cmp, "regression", json_boolean(b.regressions > 0));
 	json_t *counts = json_object();
 	json_object_set_new(counts, "regressions", json_integer((json_int_t)b.regressions));
@@ -637,7 +669,6 @@ int compare_reports(json_t **out, const json_t *base, const json_t *head,
 	json_object_set_new(counts, "stale", json_integer((json_int_t)b.stale));
 	json_object_set_new(counts, "other", json_integer((json_int_t)b.other));
 	json_object_set_new(cmp, "counts", counts);
-	json_t *notes = json_array();
 	add_notes(notes, &b.base, &b.head);
 	json_object_set_new(cmp, "notes", notes);
 	json_t *changes = json_array();
@@ -653,7 +684,7 @@ int compare_reports(json_t **out, const json_t *base, const json_t *head,
 		}
 	}
 	json_object_set_new(cmp, "changes", changes);
-	json_object_set_new(cmp, "perf", compare_perf(&b));
+	json_object_set_new(cmp, "perf", perf);
 
 	json_decref(b.order);
 	json_decref(b.seen);
@@ -942,6 +973,57 @@ static void add_result_line(struct rctx *x, const json_t *cmp)
 	    imp, plural(imp), st, plural(st), ot, plural(ot));
 }
 
+/* add_perf: one line (text) or row (Markdown) per compared performance series. */
+static void add_perf(struct rctx *x, const json_t *cmp, bool md)
+{
+	json_t *perf = json_object_get(cmp, "perf");
+	if (!json_array_size(perf))
+		return;
+	if (md)
+		strbuf_addstr(x->out, "### Performance\n\n"
+				      "| member | workload | metric | base | head | ratio (95% CI) | verdict |\n"
+				      "|---|---|---|---:|---:|---|---|\n");
+	else
+		strbuf_addstr(x->out, "\nperformance (median ratio HEAD/BASE, 95% CI; ~ = no significant change beyond the threshold):\n");
+	size_t i;
+	json_t *c;
+	json_array_foreach(perf, i, c)
+	{
+		const char *verdict = get_str(c, "verdict");
+		bool reg = json_is_true(json_object_get(c, "regression"));
+		const char *shown = reg && get_str(c, "allowed") ? "regression (allowed)" : verdict;
+		strbuf_addstr(x->out, md ? "| " : "  ");
+		esc_id(x, get_str(c, "member"));
+		strbuf_addstr(x->out, md ? " | " : " ");
+		esc_id(x, get_str(c, "suite"));
+		strbuf_addch(x->out, '/');
+		esc_id(x, get_str(c, "workload"));
+		strbuf_addstr(x->out, md ? " | " : " ");
+		esc_id(x, get_str(c, "metric"));
+		json_t *ratio = json_object_get(c, "ratio");
+		if (json_is_number(ratio)) {
+			strbuf_addf(x->out, md ? " | %.4g | %.4g | %.3f (%.3f–%.3f) | " : ": %.4g -> %.4g, ratio %.3f (%.3f-%.3f) ",
+				    json_number_value(json_object_get(c, "base")),
+				    json_number_value(json_object_get(c, "head")), json_number_value(ratio),
+				    json_number_value(json_object_get(c, "lo")),
+				    json_number_value(json_object_get(c, "hi")));
+		} else {
+			strbuf_addstr(x->out, md ? " | | | | " : ": ");
+		}
+		esc_id(x, shown ? shown : "?");
+		if (json_is_true(json_object_get(c, "too_noisy")))
+			strbuf_addstr(x->out, " (too noisy to gate)");
+		const char *note = get_str(c, "note");
+		if (note && *note) {
+			strbuf_addstr(x->out, md ? " — " : "; ");
+			add_esc(x->out, note, x->o.message_max, md ? ESC_MD : ESC_TEXT);
+		}
+		strbuf_addstr(x->out, md ? " |\n" : "\n");
+	}
+	if (md)
+		strbuf_addch(x->out, '\n');
+}
+
 static void render_text(struct rctx *x, const json_t *cmp)
 {
 	static const char *const labels[G__COUNT] = {"REGRESSION", "allowed", "improved", "stale",
@@ -994,6 +1076,7 @@ static void render_text(struct rctx *x, const json_t *cmp)
 			strbuf_addch(x->out, '\n');
 		}
 	}
+	add_perf(x, cmp, false);
 	strbuf_addch(x->out, '\n');
 	add_summary_text(x, "BASE", json_object_get(cmp, "base"));
 	add_summary_text(x, "HEAD", json_object_get(cmp, "head"));
@@ -1098,6 +1181,7 @@ static void render_markdown(struct rctx *x, const json_t *cmp)
 	md_table(x, cmp, G_IMPROVEMENT, "Improvements", false);
 	md_table(x, cmp, G_STALE, "Stale expectations", false);
 	md_table(x, cmp, G_OTHER, "Other changes", true);
+	add_perf(x, cmp, true);
 	strbuf_addstr(x->out, "| run |");
 	for (size_t k = 0; k < NSUMMARY; k++)
 		strbuf_addf(x->out, " %s |", summary_keys[k]);

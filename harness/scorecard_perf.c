@@ -134,6 +134,10 @@ static void metrics(struct strbuf *sb, const json_t *m)
 			size_t j = 0;
 			json_object_foreach(v, sk, sv)
 			{
+				/* the headline figures; the histogram and the rest stay in report.json */
+				if (strcmp(sk, "unit") && strcmp(sk, "n") && strcmp(sk, "p50") &&
+				    strcmp(sk, "p99"))
+					continue;
 				if (j == METRICS_MAX)
 					break;
 				if (j++)

@@ -425,6 +425,7 @@ enum {
 	L_MAX_REQUESTS,
 	L_MAX_INFLIGHT,
 	L_SEED,
+	L_MAX_LAG,
 	L__N
 };
 static const struct dkey load_keys[L__N] = {
@@ -437,6 +438,7 @@ static const struct dkey load_keys[L__N] = {
     [L_MAX_REQUESTS] = {"max_requests", 0, 0},
     [L_MAX_INFLIGHT] = {"max_inflight", 0, 0},
     [L_SEED] = {"seed", 0, 0},
+    [L_MAX_LAG] = {"max_lag", 0, 0},
 };
 
 static void load_decode(struct dctx *c, const struct ynode *n, struct load *l)
@@ -479,6 +481,8 @@ static void load_decode(struct dctx *c, const struct ynode *n, struct load *l)
 	}
 	if (k[L_MAX_INFLIGHT])
 		duint(c, k[L_MAX_INFLIGHT]->value, "max_inflight", 1, 10000000, &l->max_inflight);
+	if (k[L_MAX_LAG])
+		dduration(c, k[L_MAX_LAG]->value, "max_lag", &l->max_lag_ns);
 	if (k[L_SEED]) {
 		int64_t v = 0;
 		if (dint(c, k[L_SEED]->value, "seed", 0, INT64_MAX, &v)) {

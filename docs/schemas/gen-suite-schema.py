@@ -225,6 +225,7 @@ load = obj({"model": {"enum": ["closed", "constant", "poisson", "burst"]},
             "duration": {"$ref": "#/$defs/duration"}, "warmup": {"$ref": "#/$defs/duration"},
             "max_requests": {"type": "integer", "minimum": 1},
             "max_inflight": {"type": "integer", "minimum": 1, "maximum": 10000000},
+            "max_lag": {"$ref": "#/$defs/duration"},
             "seed": {"type": "integer", "minimum": 0}}, ["model"])
 load["allOf"] = [
     {"if": {"properties": {"model": {"const": "closed"}}},

@@ -56,6 +56,8 @@ json_t *report_result_new(const struct plan_item *it, enum outcome o, int64_t du
  * (fail), else error if any errored (error, harness-error), else xfail if
  * any failed as expected, else pass if any passed (pass, xpass), else skip.
  * A member conforms to profile P iff every MUST requirement of P passes.
+ * Results of performance suites count in the summary but not in
+ * requirement outcomes or verdicts.
  */
 int report_derive(json_t *report, struct error *err);
 /* report_exit_code: DESIGN §10 from the summary: 3 harness-error, 1 fail/error/xpass, else 0. */

@@ -335,6 +335,7 @@ struct load {
 	int64_t warmup_ns;
 	uint64_t max_requests;    /* 0 = unbounded (duration bounds it) */
 	unsigned max_inflight;    /* open loop cap; reaching it makes the run INVALID */
+	int64_t max_lag_ns;       /* open loop: schedule-lag p99 bound (0 = max(1ms, 1% of the gap)) */
 	uint64_t seed;
 	bool has_seed;
 	struct srcloc loc;

@@ -87,4 +87,10 @@ tap "A/B: throughput regressed too ($(verdict "$TMP/ab.json" throughput))" \
 check "B/A: the way back is an improvement, not a regression" bash -c '
 "$1" compare "$2" "$3" --threshold 0.10 >"$4"; rc=$?
 [ "$rc" = 0 ] && grep -q "\"verdict\": \"improvement\"" "$4"' _ "$DRIVE" "$TMP/b/report.json" "$TMP/a1/report.json" "$TMP/ba.json"
+# the same through the CLI gate
+"$HARNESS_BIN" compare --format md "$TMP/a1/report.json" "$TMP/b/report.json" >"$TMP/ab.md" 2>&1
+rc=$?
+tap "harness compare gates the 20% slowdown (exit $rc)" "$([ "$rc" = 1 ]; echo $?)" "$(cat "$TMP/ab.md")"
+check "harness compare's Markdown has a Performance table naming the regression" \
+	bash -c 'grep -q "^### Performance" "$1" && grep -E "\| e2e.?_p50 \|.*\| regression \|" "$1"' _ "$TMP/ab.md"
 tap_done
