@@ -2,6 +2,7 @@
 #include "harness/build.h"
 #include "harness/alloc.h"
 #include "harness/ident.h"
+#include "harness/sandbox.h"
 #include "harness/sha256.h"
 #include "harness/strbuf.h"
 #include "harness/units.h"
@@ -759,7 +760,8 @@ static int begin(struct build *b, struct error *err)
 	spec.on_done = on_proc_done;
 	spec.data = b;
 	b->started_wall = clock_wall_ns();
-	int rc = proc_start(&b->proc, b->loop, &spec, err);
+	struct sandbox_target st = {.kind = SANDBOX_KIND_BUILD, .tree = b->res.tree, .network = mb->network};
+	int rc = sandbox_proc_start(o->sandbox, &st, &b->proc, b->loop, &spec, err);
 	for (size_t i = 0; i < cmd->nenv; i++)
 		free(env[i]);
 	free(env);

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -44,6 +46,9 @@
 #ifndef SYS_close_range
 #define SYS_close_range 436
 #endif
+#ifndef SYS_landlock_restrict_self
+#define SYS_landlock_restrict_self 446
+#endif
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
@@ -58,6 +63,7 @@ enum child_stage {
 	STAGE_RLIMIT,
 	STAGE_CHDIR,
 	STAGE_EXEC,
+	STAGE_ISOLATE,
 };
 
 struct child_report {
@@ -79,6 +85,12 @@ struct plan {
 	int fds[3]; /* child ends for 0, 1, 2 */
 	int report_fd;
 	pid_t parent;
+	/* isolation hooks (proc_spec) */
+	char **cgroup_procs;
+	int *inherit;
+	size_t ninherit;
+	int landlock_fd;
+	struct sock_fprog seccomp;
 };
 
 struct stream {
@@ -115,6 +127,7 @@ struct proc {
 	uint64_t start_ns, timeout_ns, grace_ns, linger_ns, poll_ns;
 	uint64_t deadline_timer, grace_timer, linger_timer, poll_timer, failed_timer;
 	bool reaped, done, timed_out, killed, spawn_failed;
+	bool exit_signals; /* proc_spec.exit_signals */
 
 	int busy;	     /* inside a user callback */
 	bool free_requested; /* proc_free ran during one: free when it returns */
@@ -132,6 +145,8 @@ static struct proc *live_head;
 static const char *const env_allowlist[] = {"PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", NULL};
 
 /* ---- small helpers ---- */
+
+static char **copy_argv(const char *const *argv);
 
 static void close_fd(int *fd)
 {
@@ -312,6 +327,24 @@ static void plan_limits(struct plan *pl, const struct proc_limits *l)
 	plan_limit(pl, RLIMIT_CORE, 0, 0);
 }
 
+static void plan_isolation(struct plan *pl, const struct proc_spec *spec)
+{
+	if (spec->cgroup_procs)
+		pl->cgroup_procs = copy_argv(spec->cgroup_procs);
+	if (spec->ninherit_fds) {
+		pl->inherit = xcalloc(spec->ninherit_fds, sizeof(*pl->inherit));
+		memcpy(pl->inherit, spec->inherit_fds, spec->ninherit_fds * sizeof(*pl->inherit));
+		pl->ninherit = spec->ninherit_fds;
+	}
+	pl->landlock_fd = spec->landlock_fd;
+	size_t n = spec->seccomp_filter ? spec->seccomp_len / sizeof(struct sock_filter) : 0;
+	if (n) {
+		pl->seccomp.filter = xcalloc(n, sizeof(struct sock_filter));
+		memcpy(pl->seccomp.filter, spec->seccomp_filter, n * sizeof(struct sock_filter));
+		pl->seccomp.len = (unsigned short)n;
+	}
+}
+
 /* ---- the child (between fork and exec: async-signal-safe calls only) ---- */
 
 static void child_fail(const struct plan *pl, int stage, int e) __attribute__((noreturn));
@@ -362,6 +395,18 @@ static void child_main(const struct plan *pl)
 			child_fail(pl, STAGE_SETUP, errno);
 	child_cloexec_from_3();
 
+	for (char **c = pl->cgroup_procs; c && *c; c++) {
+		int fd = open(*c, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, "0", 1) != 1)
+			child_fail(pl, STAGE_ISOLATE, errno);
+		close(fd);
+	}
+	for (size_t i = 0; i < pl->ninherit; i++)
+		if (fcntl(pl->inherit[i], F_SETFD, 0) < 0)
+			child_fail(pl, STAGE_ISOLATE, errno);
+	if (pl->landlock_fd > 2 && syscall(SYS_landlock_restrict_self, pl->landlock_fd, 0u) < 0)
+		child_fail(pl, STAGE_ISOLATE, errno);
+
 	for (int i = 0; i < pl->nrl; i++)
 		if (setrlimit(pl->rl[i].resource, &pl->rl[i].lim) < 0)
 			child_fail(pl, STAGE_RLIMIT, errno);
@@ -379,6 +424,9 @@ static void child_main(const struct plan *pl)
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (pl->seccomp.len &&
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0u, &pl->seccomp) < 0)
+		child_fail(pl, STAGE_ISOLATE, errno);
 
 	int e = ENOENT;
 	bool eacces = false;
@@ -494,6 +542,9 @@ static void spawn_message(struct proc *p, int stage, int e)
 		break;
 	case STAGE_RLIMIT:
 		snprintf(m, sz, "cannot set resource limits for '%s': %s", p->name, strerror(e));
+		break;
+	case STAGE_ISOLATE:
+		snprintf(m, sz, "cannot isolate '%s': %s", p->name, strerror(e));
 		break;
 	default:
 		snprintf(m, sz, "cannot start '%s': %s", p->name, strerror(e));
@@ -855,6 +906,10 @@ static bool reap(struct proc *p)
 		snprintf(res->message, sizeof(res->message),
 			 "exit status of '%s' lost: %s (is SIGCHLD ignored?)", p->name,
 			 strerror(errno));
+	} else if (WIFEXITED(st) && p->exit_signals && WEXITSTATUS(st) > 128 &&
+		   WEXITSTATUS(st) - 128 < NSIG) {
+		/* a wrapper (bwrap) saying its child died of a signal */
+		res->term_signal = WEXITSTATUS(st) - 128;
 	} else if (WIFEXITED(st)) {
 		res->exit_code = WEXITSTATUS(st);
 	} else if (WIFSIGNALED(st)) {
@@ -1045,6 +1100,14 @@ static int validate(const struct proc_spec *spec, struct error *err)
 		if (o[i]->mode < PROC_CAPTURE_HEAD || o[i]->mode > PROC_CAPTURE_DISCARD)
 			return error_set(err, ERROR_USAGE, "unknown capture mode %d",
 					 (int)o[i]->mode);
+	for (size_t i = 0; i < spec->ninherit_fds; i++)
+		if (!spec->inherit_fds || spec->inherit_fds[i] < 3)
+			return error_set(err, ERROR_USAGE, "inherited fd %d is not above 2",
+					 spec->inherit_fds ? spec->inherit_fds[i] : -1);
+	if (spec->seccomp_filter && (spec->seccomp_len % sizeof(struct sock_filter) ||
+				     spec->seccomp_len / sizeof(struct sock_filter) > BPF_MAXINSNS))
+		return error_set(err, ERROR_USAGE, "seccomp program of %zu bytes is not a filter",
+				 spec->seccomp_len);
 	return 0;
 }
 
@@ -1075,6 +1138,7 @@ int proc_start(struct proc **out, struct evloop *loop, const struct proc_spec *s
 	pl.cwd = spec->cwd;
 	plan_limits(&pl, &spec->limits);
 	pl.parent = getpid();
+	plan_isolation(&pl, spec);
 
 	int rc = -1;
 	int in_p[2] = {-1, -1}, out_p[2] = {-1, -1}, err_p[2] = {-1, -1}, rep[2] = {-1, -1};
@@ -1117,6 +1181,7 @@ int proc_start(struct proc **out, struct evloop *loop, const struct proc_spec *s
 	p->on_line = spec->on_line;
 	p->data = spec->data;
 	p->in_closing = !spec->stdin_keep_open;
+	p->exit_signals = spec->exit_signals;
 
 	/* No handler of the harness may run in the child before exec resets them. */
 	sigset_t all, old;
@@ -1181,6 +1246,9 @@ done:
 	free_vec(pl.argv);
 	free_vec(pl.envp);
 	free_vec(pl.cands);
+	free_vec(pl.cgroup_procs);
+	free(pl.inherit);
+	free(pl.seccomp.filter);
 	return rc;
 }
 

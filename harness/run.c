@@ -4,8 +4,11 @@
 #include "harness/build.h"
 #include "harness/evloop.h"
 #include "harness/gitcache.h"
+#include "harness/mask.h"
 #include "harness/process.h"
 #include "harness/report.h"
+#include "harness/sandbox.h"
+#include "harness/sha256.h"
 #include "harness/units.h"
 #include "run_int.h"
 
@@ -76,48 +79,44 @@ static void set_build_field(struct run *r, const struct member *m, const char *k
 		json_decref(v);
 }
 
-/* mask_text: s with every secret (4 bytes or longer) replaced by "***"; malloc'd. */
-static char *mask_text(const char *s, const char *const *secrets)
+static bool is_secret_name(const struct project *p, const char *name)
 {
-	char *out = xstrdup(s);
-	for (size_t i = 0; secrets && secrets[i]; i++) {
-		size_t n = strlen(secrets[i]);
-		if (n < 4)
-			continue;
-		char *hit;
-		while ((hit = strstr(out, secrets[i]))) {
-			char *next = xasprintf("%.*s***%s", (int)(hit - out), out, hit + n);
-			free(out);
-			out = next;
+	for (size_t i = 0; i < p->nsecrets; i++)
+		if (!strcmp(p->secrets[i], name))
+			return true;
+	return false;
+}
+
+static void add_command_secrets(struct mask *mk, const struct project *p, const struct command *c)
+{
+	for (size_t i = 0; i < c->nenv; i++)
+		if (is_secret_name(p, c->env[i].name))
+			mask_add(mk, c->env[i].value);
+}
+
+void run_secrets(struct mask *mk, const struct model *m)
+{
+	const struct project *p = &m->project;
+	mask_add_env(mk, p->git.token_env);
+	for (size_t i = 0; i < p->nsecrets; i++)
+		mask_add_env(mk, p->secrets[i]);
+	if (!p->nsecrets)
+		return;
+	for (size_t i = 0; i < m->nmembers; i++) {
+		const struct member *mb = m->members[i];
+		add_command_secrets(mk, p, &mb->build.command);
+		for (size_t k = 0; k < mb->nimpls; k++) {
+			add_command_secrets(mk, p, &mb->impls[k].exec);
+			add_command_secrets(mk, p, &mb->impls[k].jsonl);
+			add_command_secrets(mk, p, &mb->impls[k].http.command);
 		}
 	}
-	return out;
 }
 
-/*
- * secrets_of: the values hidden from build logs and messages: the https
- * token (project git.token_env) and every variable the project lists under
- * `secrets`. NULL-terminated; the strings are the environment's.
- */
-static const char **secrets_of(const struct project *p)
-{
-	const char **v = xcalloc(p->nsecrets + 2, sizeof(*v));
-	size_t n = 0;
-	const char *t = p->git.token_env ? getenv(p->git.token_env) : NULL;
-	if (t && *t)
-		v[n++] = t;
-	for (size_t i = 0; i < p->nsecrets; i++) {
-		const char *s = getenv(p->secrets[i]);
-		if (s && *s)
-			v[n++] = s;
-	}
-	return v;
-}
-
-static void member_error(struct run_member *rm, const char *const *secrets, const char *fmt, ...)
+static void member_error(struct run_member *rm, const struct mask *secrets, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-static void member_error(struct run_member *rm, const char *const *secrets, const char *fmt, ...)
+static void member_error(struct run_member *rm, const struct mask *secrets, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -126,7 +125,7 @@ static void member_error(struct run_member *rm, const char *const *secrets, cons
 		msg = NULL;
 	va_end(ap);
 	free(rm->error);
-	rm->error = mask_text(msg ? msg : "member could not be prepared", secrets);
+	rm->error = mask_str(secrets, msg ? msg : "member could not be prepared");
 	free(msg);
 }
 
@@ -177,7 +176,7 @@ done:
 
 /* prepare_local: a --member-path override or a `repository: {path}`: the tree as it is. */
 static void prepare_local(struct run *r, struct run_member *rm, const char *dir,
-			  const char *const *secrets)
+			  const struct mask *secrets)
 {
 	const struct member *m = rm->member;
 	char real[PATH_MAX];
@@ -197,6 +196,11 @@ static void prepare_local(struct run *r, struct run_member *rm, const char *dir,
 	}
 	/* the tree actually run, whether from --member-path or the member file */
 	set_repo_field(r, m, "path", json_string(rm->worktree));
+	if (override_for(r->opts, m->id)) {
+		/* not the member file's repository: its url and ref would name another tree */
+		set_repo_field(r, m, "url", json_null());
+		set_repo_field(r, m, "ref", json_null());
+	}
 	char commit[41];
 	int dirty;
 	local_git_state(rm->worktree, commit, &dirty);
@@ -213,7 +217,7 @@ static const char *cache_dir_of(const struct run *r)
 }
 
 /* prepare_git: check the member's commit out through the git cache; its build comes later. */
-static void prepare_git(struct run *r, struct run_member *rm, const char *const *secrets,
+static void prepare_git(struct run *r, struct run_member *rm, const struct mask *secrets,
 			bool *git_ready)
 {
 	const struct member *m = rm->member;
@@ -274,7 +278,7 @@ static void prepare_git(struct run *r, struct run_member *rm, const char *const 
 
 struct build_queue {
 	struct run *r;
-	const char *const *secrets;
+	const struct mask *secrets;
 	char *log_dir;   /* OUT_DIR/build */
 	unsigned running, limit;
 };
@@ -351,9 +355,10 @@ static void start_builds(struct build_queue *q)
 		o.rebuild = r->opts->rebuild;
 		o.log_path = log;
 		run_limits(r, m, &o.limits);
-		o.mask = q->secrets;
+		o.mask = mask_list(q->secrets);
 		o.on_done = on_build_done;
 		o.data = rm;
+		o.sandbox = r->opts->sandbox;
 		rm->queue = q;
 		struct error err = ERROR_INIT;
 		if (build_start(&rm->build, r->loop, &o, &err) < 0) {
@@ -382,7 +387,7 @@ static void start_builds(struct build_queue *q)
 static void prepare_members(struct run *r)
 {
 	r->members = xcalloc(r->plan->n + 1, sizeof(*r->members));
-	const char **secrets = secrets_of(&r->model->project);
+	const struct mask *secrets = &r->mask;
 	bool git_ready = false;
 	for (size_t i = 0; i < r->plan->n; i++) {
 		const struct member *m = r->plan->items[i].member;
@@ -390,11 +395,15 @@ static void prepare_members(struct run *r)
 			continue;
 		struct run_member *rm = &r->members[r->nmembers++];
 		rm->member = m;
+		/* the layers its processes run under (sandbox.h), as probed for this run */
+		bool has_http = false;
+		for (size_t k = 0; k < m->nimpls; k++)
+			has_http |= m->impls[k].has_http;
+		const char *layers[16];
+		size_t nlayers = sandbox_layer_names(r->opts->sandbox, has_http, layers, 16);
 		json_t *iso = json_array();
-		json_array_append_new(iso, json_string("process-group"));
-		json_array_append_new(iso, json_string("env-allowlist"));
-		json_array_append_new(iso, json_string("rlimits"));
-		json_array_append_new(iso, json_string("no-new-privs"));
+		for (size_t k = 0; k < nlayers; k++)
+			json_array_append_new(iso, json_string(layers[k]));
 		report_set_member_field(r->report, m->id, "isolation", iso);
 		set_build_field(r, m, "status", json_string(build_status_name(
 							m->build.present ? BUILD_SKIPPED : BUILD_NONE)));
@@ -449,7 +458,6 @@ static void prepare_members(struct run *r)
 					   rm->error,
 					   json_string_value(json_object_get(rm->error_details, "build_output")));
 	}
-	free(secrets);
 }
 
 static void release_members(struct run *r)
@@ -469,16 +477,250 @@ static void release_members(struct run *r)
 
 /* ---- finishing items ---- */
 
-static void journal_append(struct run *r, const json_t *result)
+static void journal_append(struct run *r, const json_t *line_json)
 {
 	if (!r->journal)
 		return;
-	char *line = json_dumps(result, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	char *line = json_dumps(line_json, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (line) {
 		fprintf(r->journal, "%s\n", line);
 		fflush(r->journal);
 		free(line);
 	}
+}
+
+/*
+ * journal_append_result: a workload's line carries its perf[] entry too
+ * (run_perf.c puts it in the report directly), so that --resume restores it.
+ */
+static void journal_append_result(struct run *r, const json_t *res)
+{
+	json_t *pi = json_object_get(json_object_get(res, "details"), "perf_index");
+	json_t *entry = json_is_integer(pi)
+				? json_array_get(json_object_get(r->report, "perf"), (size_t)json_integer_value(pi))
+				: NULL;
+	if (!entry) {
+		journal_append(r, res);
+		return;
+	}
+	json_t *line = json_copy((json_t *)res);
+	json_t *masked = json_deep_copy(entry);
+	mask_json(&r->mask, masked);
+	json_object_set_new(line, "perf_entry", masked);
+	journal_append(r, line);
+	json_decref(line);
+}
+
+void run_plan_fingerprint(const struct plan *p, char hex[65])
+{
+	struct sha256 c;
+	sha256_init(&c);
+	for (size_t i = 0; i < p->n; i++) {
+		const struct plan_item *it = &p->items[i];
+		const char *parts[] = {
+			it->member->id,
+			it->suite->id,
+			it->tc ? it->tc->id : it->workload->id,
+			it->skip ? "skip" : "run",
+			it->suite->sha256,
+			it->suite->spec ? it->suite->spec->sha256 : "",
+		};
+		for (size_t k = 0; k < sizeof(parts) / sizeof(parts[0]); k++)
+			sha256_update(&c, parts[k], strlen(parts[k]) + 1); /* with the NUL: unambiguous */
+	}
+	unsigned char md[32];
+	sha256_final(&c, md);
+	static const char digits[] = "0123456789abcdef";
+	for (int i = 0; i < 32; i++) {
+		hex[2 * i] = digits[md[i] >> 4];
+		hex[2 * i + 1] = digits[md[i] & 15];
+	}
+	hex[64] = '\0';
+}
+
+static json_t *parse_header(const char *line, size_t len)
+{
+	json_t *h = json_loadb(line, len, 0, NULL);
+	const char *format = json_string_value(json_object_get(h, "journal"));
+	if (!json_is_object(h) || !format || strcmp(format, RUN_JOURNAL_FORMAT)) {
+		json_decref(h);
+		return NULL;
+	}
+	return h;
+}
+
+int run_journal_header(const char *out_dir, json_t **header, struct error *err)
+{
+	*header = NULL;
+	char *path = xasprintf("%s/journal.jsonl", out_dir);
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		int e = errno;
+		error_set(err, ERROR_USAGE, "cannot resume '%s': no journal there ('%s': %s)", out_dir, path,
+			  strerror(e));
+		free(path);
+		return -1;
+	}
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n = getline(&line, &cap, f);
+	fclose(f);
+	json_t *h = n > 0 && line[n - 1] == '\n' ? parse_header(line, (size_t)n) : NULL;
+	free(line);
+	if (!h) {
+		error_set(err, ERROR_USAGE, "cannot resume '%s': the first line of '%s' is not a %s header",
+			  out_dir, path, RUN_JOURNAL_FORMAT);
+		free(path);
+		return -1;
+	}
+	free(path);
+	*header = h;
+	return 0;
+}
+
+/* ---- resuming ---- */
+
+struct item_index {
+	size_t *slots; /* plan index + 1; 0 = empty */
+	size_t cap;
+};
+
+static uint64_t item_hash(const char *member, const char *suite, const char *case_id)
+{
+	uint64_t h = fnv1a64(member, strlen(member) + 1);
+	h ^= fnv1a64(suite, strlen(suite) + 1) * 31;
+	h ^= fnv1a64(case_id, strlen(case_id) + 1) * 1009;
+	return h;
+}
+
+static const char *item_case(const struct plan_item *it)
+{
+	return it->tc ? it->tc->id : it->workload->id;
+}
+
+static void item_index_build(struct item_index *ix, const struct plan *p)
+{
+	ix->cap = 16;
+	while (ix->cap < p->n * 2)
+		ix->cap *= 2;
+	ix->slots = xcalloc(ix->cap, sizeof(*ix->slots));
+	for (size_t i = 0; i < p->n; i++) {
+		const struct plan_item *it = &p->items[i];
+		size_t k = item_hash(it->member->id, it->suite->id, item_case(it)) & (ix->cap - 1);
+		while (ix->slots[k])
+			k = (k + 1) & (ix->cap - 1);
+		ix->slots[k] = i + 1;
+	}
+}
+
+/* item_index_find: the plan index of member/suite/case, or (size_t)-1. */
+static size_t item_index_find(const struct item_index *ix, const struct plan *p, const char *member,
+			      const char *suite, const char *case_id)
+{
+	size_t k = item_hash(member, suite, case_id) & (ix->cap - 1);
+	for (; ix->slots[k]; k = (k + 1) & (ix->cap - 1)) {
+		const struct plan_item *it = &p->items[ix->slots[k] - 1];
+		if (!strcmp(it->member->id, member) && !strcmp(it->suite->id, suite) &&
+		    !strcmp(item_case(it), case_id))
+			return ix->slots[k] - 1;
+	}
+	return (size_t)-1;
+}
+
+/* resume_result: take one journaled result as done; false when it is not one of the plan's. */
+static bool resume_result(struct run *r, const struct item_index *ix, json_t *res)
+{
+	const char *member = json_string_value(json_object_get(res, "member"));
+	const char *suite = json_string_value(json_object_get(res, "suite"));
+	const char *case_id = json_string_value(json_object_get(res, "case"));
+	const char *outcome = json_string_value(json_object_get(res, "outcome"));
+	enum outcome o;
+	if (!member || !suite || !case_id || !outcome || outcome_parse(outcome, &o) < 0)
+		return false;
+	size_t i = item_index_find(ix, r->plan, member, suite, case_id);
+	if (i == (size_t)-1 || r->results[i])
+		return false;
+	json_t *entry = json_object_get(res, "perf_entry");
+	if (entry) {
+		json_t *perf = json_object_get(r->report, "perf");
+		json_t *details = json_object_get(res, "details");
+		if (json_is_object(details))
+			json_object_set_new(details, "perf_index", json_integer((json_int_t)json_array_size(perf)));
+		json_array_append(perf, entry);
+		json_object_del(res, "perf_entry");
+	}
+	r->results[i] = json_incref(res);
+	r->resumed++;
+	r->progress.done++;
+	r->progress.counts[o]++;
+	return true;
+}
+
+/*
+ * journal_resume: open the journal of an earlier attempt at this plan,
+ * take its results as done, drop a torn last line, and leave r->journal
+ * open for appending. Nothing is changed when the plan differs.
+ */
+static int journal_resume(struct run *r, const char *path, const char *fingerprint, struct error *err)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	FILE *f = fd >= 0 ? fdopen(fd, "r+") : NULL;
+	if (!f) {
+		error_errno(err, "cannot open the journal '%s'", path);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n = getline(&line, &cap, f);
+	json_t *h = n > 0 && line[n - 1] == '\n' ? parse_header(line, (size_t)n) : NULL;
+	int rc = -1;
+	struct item_index ix = {NULL, 0};
+	if (!h) {
+		error_set(err, ERROR_USAGE, "cannot resume: the first line of '%s' is not a %s header", path,
+			  RUN_JOURNAL_FORMAT);
+		goto done;
+	}
+	const char *fp = json_string_value(json_object_get(h, "fingerprint"));
+	if (!fp || strcmp(fp, fingerprint)) {
+		error_set(err, ERROR_USAGE,
+			  "cannot resume from '%s': the plan differs from the one the journal was written for "
+			  "(%lld items then, %zu now; plan fingerprint %.12s then, %.12s now): suite, spec or "
+			  "member files or the filters changed; start a new run",
+			  path, (long long)json_integer_value(json_object_get(h, "planned")), r->plan->n,
+			  fp ? fp : "(none)", fingerprint);
+		goto done;
+	}
+	item_index_build(&ix, r->plan);
+	off_t good = (off_t)n; /* end of the last complete line */
+	while ((n = getline(&line, &cap, f)) > 0) {
+		if (line[n - 1] != '\n')
+			break; /* torn: killed in the middle of writing it */
+		good += (off_t)n;
+		json_t *res = json_loadb(line, (size_t)n, 0, NULL);
+		if (json_is_object(res) && json_object_get(res, "member"))
+			resume_result(r, &ix, res);
+		json_decref(res);
+	}
+	if (ftruncate(fd, good) < 0) {
+		error_errno(err, "cannot cut the torn end of the journal '%s'", path);
+		goto done;
+	}
+	if (fseeko(f, good, SEEK_SET) < 0) {
+		error_errno(err, "cannot seek in the journal '%s'", path);
+		goto done;
+	}
+	r->journal = f;
+	f = NULL;
+	rc = 0;
+done:
+	free(ix.slots);
+	free(line);
+	json_decref(h);
+	if (f)
+		fclose(f);
+	return rc;
 }
 
 void run_finish(struct run *r, size_t index, enum outcome o, int64_t duration_ns, const char *message,
@@ -508,8 +750,9 @@ void run_finish(struct run *r, size_t index, enum outcome o, int64_t duration_ns
 	}
 	json_t *res = report_result_new(it, o, duration_ns, msg, details, reproduce);
 	free(msg);
+	mask_json(&r->mask, res);
 	r->results[index] = res;
-	journal_append(r, res);
+	journal_append_result(r, res);
 	r->progress.done++;
 	r->progress.counts[o]++;
 	r->progress.elapsed_ns = clock_mono_ns() - r->started_mono;
@@ -529,6 +772,8 @@ static void start_next(struct run *r)
 {
 	size_t i = r->next++;
 	const struct plan_item *it = &r->plan->items[i];
+	if (r->results[i])
+		return; /* done before: taken from the journal (--resume) */
 	if (it->skip) {
 		run_finish(r, i, OUTCOME_SKIP, 0, it->skip_reason, NULL, NULL);
 		return;
@@ -553,7 +798,7 @@ static void start_next(struct run *r)
 		/* the contiguous block of this member x suite goes to one session */
 		size_t end = i + 1;
 		while (end < r->plan->n && r->plan->items[end].member == it->member &&
-		       r->plan->items[end].suite == it->suite)
+		       r->plan->items[end].suite == it->suite && !r->results[end])
 			end++;
 		r->next = end;
 		if (it->suite->transport == TRANSPORT_JSONL)
@@ -626,6 +871,23 @@ int run_execute(const struct model *m, const struct plan *p, const struct run_op
 	r.results = xcalloc(p->n + 1, sizeof(*r.results));
 	r.progress.total = p->n;
 	r.jobs = default_jobs(&r);
+	run_secrets(&r.mask, m);
+	char fingerprint[65];
+	run_plan_fingerprint(p, fingerprint);
+	if (o->resume) {
+		/* the run keeps its start: the report spans every attempt */
+		json_t *h = NULL;
+		if (run_journal_header(o->out_dir, &h, err) < 0) {
+			free(r.results);
+			mask_release(&r.mask);
+			*report_out = NULL;
+			return -1;
+		}
+		json_t *st = json_object_get(h, "started");
+		if (json_is_integer(st) && json_integer_value(st) > 0)
+			r.started_wall = (int64_t)json_integer_value(st);
+		json_decref(h);
+	}
 
 	struct report_run_info info = {
 		.run_id = o->run_id,
@@ -641,6 +903,17 @@ int run_execute(const struct model *m, const struct plan *p, const struct run_op
 
 	int rc = -1;
 	char *jpath = xasprintf("%s/journal.jsonl", o->out_dir);
+	if (o->resume) {
+		int jrc = journal_resume(&r, jpath, fingerprint, err);
+		free(jpath);
+		if (jrc < 0)
+			goto done;
+		json_t *mark = json_pack("{s:I, s:I}", "resumed", (json_int_t)clock_wall_ns(), "done",
+					 (json_int_t)r.resumed);
+		journal_append(&r, mark);
+		json_decref(mark);
+		goto journal_ready;
+	}
 	int jfd = open(jpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (jfd < 0 || !(r.journal = fdopen(jfd, "w"))) {
 		error_errno(err, "cannot create the journal '%s'", jpath);
@@ -651,11 +924,16 @@ int run_execute(const struct model *m, const struct plan *p, const struct run_op
 	}
 	free(jpath);
 	{
-		json_t *head = json_pack("{s:s, s:s, s:I}", "journal", "harness-journal/1", "run",
-					 o->run_id ? o->run_id : "", "planned", (json_int_t)p->n);
+		json_t *head = json_pack("{s:s, s:s, s:I, s:I, s:s}", "journal", RUN_JOURNAL_FORMAT, "run",
+					 o->run_id ? o->run_id : "", "planned", (json_int_t)p->n, "started",
+					 (json_int_t)r.started_wall, "fingerprint", fingerprint);
+		json_t *jo = o->journal_options ? json_deep_copy(o->journal_options) : json_null();
+		mask_json(&r.mask, jo);
+		json_object_set_new(head, "options", jo);
 		journal_append(&r, head);
 		json_decref(head);
 	}
+journal_ready:
 	r.scratch = xasprintf("%s/scratch", o->out_dir);
 	if (mkdir(r.scratch, 0755) < 0 && errno != EEXIST) {
 		error_errno(err, "cannot create '%s'", r.scratch);
@@ -689,6 +967,8 @@ done:
 			if (r.results[i])
 				json_array_append(results, r.results[i]);
 		report_set_finished(r.report, clock_wall_ns(), r.stopping);
+		/* members[] (paths, urls, build messages) and anything else the run put in */
+		mask_json(&r.mask, r.report);
 		if (report_derive(r.report, err) < 0)
 			rc = -1;
 	}
@@ -702,6 +982,7 @@ done:
 		fclose(r.journal);
 	evloop_free(r.loop);
 	matcher_free(r.matcher);
+	mask_release(&r.mask);
 	if (rc == 0) {
 		*report_out = r.report;
 	} else {

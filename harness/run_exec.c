@@ -1,5 +1,6 @@
 /* run_exec: the exec transport — one member process per case, judged on exit code and output. */
 #include "harness/alloc.h"
+#include "harness/sandbox.h"
 #include "harness/strbuf.h"
 #include "harness/units.h"
 #include "harness/vars.h"
@@ -415,7 +416,11 @@ void run_exec_start(struct run *r, struct run_member *rm, size_t index)
 	spec.timeout_ns = (uint64_t)run_case_timeout(r, it);
 	spec.on_done = on_exec_done;
 	spec.data = j;
-	int rc = proc_start(&j->proc, r->loop, &spec, &err);
+	char *scratch = r->scratch ? xasprintf("%s/%s", r->scratch, it->member->id) : NULL;
+	struct sandbox_target st = {.kind = SANDBOX_KIND_EXEC, .tree = rm->worktree, .scratch = scratch,
+				    .suite_dir = it->suite->dir};
+	int rc = sandbox_proc_start(r->opts->sandbox, &st, &j->proc, r->loop, &spec, &err);
+	free(scratch);
 	free(cwd_owned);
 	free(env);
 	free(pass);

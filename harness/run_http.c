@@ -1,6 +1,7 @@
 /* run_http: the http transport — member servers, cases as steps over libcurl, judging. */
 #include "harness/alloc.h"
 #include "harness/httpc.h"
+#include "harness/sandbox.h"
 #include "harness/sse.h"
 #include "harness/strbuf.h"
 #include "harness/units.h"
@@ -1735,7 +1736,12 @@ static void session_spawn(struct session *s)
 	spec.grace_ns = HTTP_STOP_GRACE_NS;
 	spec.on_done = server_done;
 	spec.data = s;
-	if (proc_start(&s->proc, r->loop, &spec, &err) < 0) {
+	char *scratch = r->scratch ? xasprintf("%s/%s", r->scratch, s->rm->member->id) : NULL;
+	struct sandbox_target st = {.kind = SANDBOX_KIND_HTTP, .tree = s->rm->worktree, .scratch = scratch,
+				    .suite_dir = s->first->suite->dir, .port = s->port};
+	int started = sandbox_proc_start(r->opts->sandbox, &st, &s->proc, r->loop, &spec, &err);
+	free(scratch);
+	if (started < 0) {
 		s->proc = NULL;
 		fail_rest(s, OUTCOME_HARNESS_ERROR, err.message);
 		session_end(s);

@@ -51,12 +51,16 @@ struct run {
 	struct run_progress progress;
 	struct matcher *matcher; /* one per run: the loop is single-threaded */
 	struct run_perf *perf;   /* run_perf.c: performance workloads held back, or NULL */
+	struct mask mask;        /* secrets hidden in results, journal, members' errors, report */
+	size_t resumed;          /* items taken as done from the journal (--resume) */
 };
 
 /*
  * run_finish: record item index's outcome (expectations applied: a failure
  * the member's expectations predict becomes xfail, a pass becomes xpass).
- * details is stolen. A second call for the same index is ignored.
+ * details is stolen. A second call for the same index is ignored, and so
+ * is a call for an item a resumed journal already holds. Secrets (r->mask)
+ * are replaced in the result before it is journaled or reported.
  */
 void run_finish(struct run *r, size_t index, enum outcome o, int64_t duration_ns, const char *message,
 		json_t *details, const char *reproduce);

@@ -1,5 +1,6 @@
 /* run_jsonl: the jsonl transport — one long-lived member process per member x suite (docs/protocol-jsonl.md). */
 #include "harness/alloc.h"
+#include "harness/sandbox.h"
 #include "harness/strbuf.h"
 #include "harness/units.h"
 #include "harness/vars.h"
@@ -396,7 +397,11 @@ static void session_spawn(struct session *s)
 	spec.on_line = on_line;
 	spec.data = s;
 	struct error err = ERROR_INIT;
-	int rc = proc_start(&s->proc, r->loop, &spec, &err);
+	char *scratch = r->scratch ? xasprintf("%s/%s", r->scratch, it->member->id) : NULL;
+	struct sandbox_target st = {.kind = SANDBOX_KIND_JSONL, .tree = s->rm->worktree, .scratch = scratch,
+				    .suite_dir = it->suite->dir};
+	int rc = sandbox_proc_start(r->opts->sandbox, &st, &s->proc, r->loop, &spec, &err);
+	free(scratch);
 	free(env);
 	free(pass);
 	if (rc < 0) {

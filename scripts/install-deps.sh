@@ -7,11 +7,14 @@ pkgs=(
 	build-essential pkg-config git ca-certificates
 	libyaml-dev libcurl4-openssl-dev libgit2-dev libjansson-dev libpcre2-dev
 	libcmocka-dev
+	# sandbox (docs/security.md): namespaces + filesystem view, seccomp filters
+	bubblewrap libseccomp-dev
 	# tests: schema validation, JUnit/TAP consumers, timeouts
 	python3 python3-jsonschema python3-yaml libxml2-utils perl coreutils procps
 	python3-junitparser # tests/e2e/junit_consumer.sh: a JUnit reader that is not ours
 	# scorecard browser test
 	chromium
+	clang libclang-rt-14-dev # make fuzz: clang -fsanitize=fuzzer (libFuzzer is in libclang-rt)
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -82,6 +82,7 @@ enum build_status {
 const char *build_status_name(enum build_status s);
 
 struct build;
+struct sandbox;
 typedef void build_done_fn(struct build *b, void *data);
 
 /* Everything is copied by build_start except member, which must outlive the build. */
@@ -103,6 +104,7 @@ struct build_opts {
 	const char *const *mask;     /* NULL-terminated secrets hidden in the log and tail; may be NULL */
 	build_done_fn *on_done;
 	void *data;
+	struct sandbox *sandbox; /* sandbox.h: the layers the build runs under; NULL: none */
 };
 
 #define BUILD_OPTS_INIT                                                                            \

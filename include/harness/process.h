@@ -141,6 +141,31 @@ struct proc_spec {
 	void *data;
 
 	bool no_pidfd; /* for tests: use the waitpid polling fallback */
+
+	/*
+	 * Isolation hooks (sandbox.h fills them; all optional, zero = unused).
+	 * In the child, after PR_SET_NO_NEW_PRIVS and before the rlimits:
+	 * cgroup_procs: join each cgroup (writes "0" to each named cgroup.procs
+	 * or tasks file); inherit_fds: these fds (each >= 3, owned by the
+	 * caller, who closes them after proc_start) stay open across exec at the
+	 * same numbers; landlock_fd (> 2): landlock_restrict_self on that
+	 * ruleset (the caller closes it after proc_start); and last before
+	 * exec, seccomp_filter: a struct sock_filter program of seccomp_len
+	 * bytes (copied) installed with SECCOMP_SET_MODE_FILTER. A step that
+	 * fails is a spawn failure ("cannot isolate 'x': ...").
+	 */
+	const char *const *cgroup_procs; /* NULL-terminated, or NULL */
+	const int *inherit_fds;
+	size_t ninherit_fds;
+	int landlock_fd;
+	const void *seccomp_filter;
+	size_t seccomp_len;
+	/*
+	 * exit_signals: the command is a wrapper (bwrap) that exits 128+N when
+	 * its child dies of signal N: such a status is reported as
+	 * PROC_SIGNALED with term_signal N (exit_code -1).
+	 */
+	bool exit_signals;
 };
 
 #define PROC_SPEC_INIT                                                                             \

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "harness/error.h"
+#include "harness/mask.h"
 #include "harness/model.h"
 #include "harness/plan.h"
 
@@ -25,7 +26,30 @@
  * run_wake), no new item starts, running children are killed, and the
  * report is marked interrupted; items that never ran are left out.
  * The library prints nothing: progress goes through the callbacks.
+ *
+ * The journal's first line is a header:
+ *   {"journal": "harness-journal/1", "run": ID, "planned": N, "started": NS,
+ *    "fingerprint": SHA256, "options": o.journal_options}
+ * Each later line is one result (as in report.json results[]; a
+ * performance workload's line also carries its perf[] entry as
+ * "perf_entry"). A line that is not a result (a "resumed" marker) is
+ * skipped by readers.
+ *
+ * Resuming (o.resume): a run killed at any point (SIGKILL, power loss)
+ * is finished by a second run_execute on the same OUT_DIR with the same
+ * plan: the journal's results are taken as done (a torn last line, cut
+ * while being written, is dropped), the other items run and are appended
+ * to the same journal, and the report holds all of them. The plan must be
+ * the one the journal was written for (the same fingerprint): otherwise
+ * run_execute fails with ERROR_USAGE and touches nothing.
+ *
+ * Secrets (mask.h): every value run_secrets collects is replaced by "***"
+ * in results (messages, details, reproduce), in the journal, in members'
+ * errors and build logs, and in the report; the console callbacks only
+ * ever see masked text.
  */
+struct sandbox;
+
 struct member_path_override {
 	const char *member;
 	const char *dir;
@@ -79,14 +103,55 @@ struct run_opts {
 	 * missed SLOs in its message. INVALID is `error` either way.
 	 */
 	bool gate_slo;
+	/*
+	 * --resume: finish the run whose journal is OUT_DIR/journal.jsonl
+	 * (see above); run_id should be the journal's ("run" of its header).
+	 */
+	bool resume;
+	/*
+	 * What the command layer needs to rebuild the plan on --resume (its
+	 * filters, kind, shard, member paths, timeout, ...), recorded as the
+	 * journal header's "options" (borrowed; may be NULL). On resume the
+	 * header is kept as it was.
+	 */
+	const json_t *journal_options;
+	/*
+	 * --sandbox (sandbox.h): the isolation layers every member process and
+	 * build runs under, and what members[].isolation reports; NULL: only
+	 * process.h's always-layer. Borrowed; the caller frees it after the run.
+	 */
+	struct sandbox *sandbox;
 };
 #define RUN_OPTS_VERSION 1
 #define RUN_OPTS_INIT                                                                              \
 	{RUN_OPTS_VERSION, 0, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL, NULL, 0, 0,                \
-	 NULL, false, false, false, false, NULL, false}
+	 NULL, false, false, false, false, NULL, false, false, NULL, NULL}
+
+#define RUN_JOURNAL_FORMAT "harness-journal/1"
 
 int run_execute(const struct model *m, const struct plan *p, const struct run_opts *o,
 		json_t **report_out, struct error *err);
+/*
+ * run_journal_header: the header (first line) of OUT_DIR/journal.jsonl, a
+ * new reference. Fails (ERROR_USAGE) when there is no journal or its first
+ * line is not a harness-journal/1 header.
+ */
+int run_journal_header(const char *out_dir, json_t **header, struct error *err);
+/*
+ * run_plan_fingerprint: SHA-256 (hex, 65 bytes) over the plan's items in
+ * order (member, suite and case ids, whether planned as a skip) and the
+ * sha256 of each item's suite and spec files: equal fingerprints mean the
+ * same work.
+ */
+void run_plan_fingerprint(const struct plan *p, char hex[65]);
+/*
+ * run_secrets: add to mk what a run hides: the value of the project's
+ * git.token_env, the values of the variables named in its `secrets`
+ * (from the harness's environment), and the values the model's member
+ * files give such names in their commands' `env`. Values shorter than
+ * MASK_MIN_LEN are ignored (mask.h).
+ */
+void run_secrets(struct mask *mk, const struct model *m);
 /* run_wake: async-signal-safe; makes a running run_execute notice *interrupt at once. */
 void run_wake(void);
 

@@ -23,7 +23,9 @@ hrun() {
 		paths+=(--member-path "$m=$S")
 	done
 	t0=$(date +%s.%N)
-	HTTP_E2E_MARK=$mark DIE_ONCE=$die_once "$HARNESS_BIN" run --out "$out" "${paths[@]}" "$@" \
+	# --sandbox none: the lifecycle cases need the server's own SIGTERM handling (under bwrap the
+	# wrapper dies first) and a die-once file outside the member's tree
+	HTTP_E2E_MARK=$mark DIE_ONCE=$die_once "$HARNESS_BIN" run --sandbox none --out "$out" "${paths[@]}" "$@" \
 		>"$out/run.log" 2>&1
 	rc=$?
 	echo "EXIT $rc" >>"$out/run.log"
