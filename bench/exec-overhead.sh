@@ -72,15 +72,20 @@ best() { # best wall time in seconds of 3 runs of "$@"
 	echo "$b"
 }
 cd "$w/p"
-"$bin" run -q -j "$jobs" --member exec-member --out "$w/check" >/dev/null 2>&1 || { echo "bench: the exec run did not pass" >&2; exit 1; }
-t_h=$(best "$bin" run -q -j "$jobs" --member exec-member --out "$w/o1")
+"$bin" run -q -j "$jobs" --member exec-member --out "$w/check" >"$w/check.log" 2>&1 || { echo "bench: the exec run did not pass:" >&2; tail -20 "$w/check.log" >&2; exit 1; }
+# the supervisor's own cost (--sandbox none: process group, env allowlist, rlimits, no-new-privs,
+# which is still more than xargs does), and the default with the sandbox (bwrap per process)
+t_h=$(best "$bin" run -q -j "$jobs" --sandbox none --member exec-member --out "$w/o1")
+t_s=$(best "$bin" run -q -j "$jobs" --member exec-member --out "$w/o3")
 t_x=$(best sh -c "seq $n | sed 's/^/v/' | xargs -P $jobs -n 1 '$w/trivial'")
-t_j=$(best "$bin" run -q -j "$jobs" --member jsonl-member --out "$w/o2")
-awk -v n="$n" -v j="$jobs" -v h="$t_h" -v x="$t_x" -v js="$t_j" 'BEGIN {
+t_j=$(best "$bin" run -q -j "$jobs" --sandbox none --member jsonl-member --out "$w/o2")
+awk -v n="$n" -v j="$jobs" -v h="$t_h" -v x="$t_x" -v js="$t_j" -v sb="$t_s" 'BEGIN {
 	printf "cases: %d, jobs: %d (best of 3 wall times)\n", n, j
-	printf "harness exec run:        %8.3f s  (%.0f us/case)\n", h / 1e6, h / n
+	printf "harness exec run:        %8.3f s  (%.0f us/case, --sandbox none)\n", h / 1e6, h / n
+	printf "harness exec, sandboxed: %8.3f s  (%.0f us/case, bwrap + seccomp + cgroup per case)\n", sb / 1e6, sb / n
 	printf "xargs -P %d same spawns:  %8.3f s  (%.0f us/case)\n", j, x / 1e6, x / n
 	printf "harness jsonl run:       %8.3f s  (%.0f us/case)\n", js / 1e6, js / n
 	printf "ratio harness/xargs:     %8.2f  (target <= 1.25)\n", h / x
 	printf "jsonl speed-up over exec: %7.1fx (target >= 20x)\n", h / js
+	printf "sandbox cost per case:   %8.0f us\n", (sb - h) / n
 }'
