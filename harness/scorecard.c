@@ -394,6 +394,8 @@ int scorecard_render(struct scorecard_site *site, json_t *const *reports, size_t
 		sc_member_page(&sb, &sc, m);
 		site_add(site, xasprintf("members/%s.html", sc.members[m].slug), &sb);
 	}
+	if (sc_perf_page(&sb, &sc))
+		site_add(site, xstrdup("performance.html"), &sb);
 	for (size_t i = 0; i < sc.npairs; i++) {
 		const struct sc_pair *p = &sc.pairs[i];
 		const char *ms = sc.members[p->member].slug, *ss = sc.specs[p->spec].slug;

@@ -139,10 +139,17 @@ void sc_index_page(struct strbuf *sb, const struct sc *sc);	       /* scorecard_
 void sc_spec_page(struct strbuf *sb, const struct sc *sc, size_t s);   /* scorecard_spec.c */
 void sc_member_page(struct strbuf *sb, const struct sc *sc, size_t m); /* scorecard_member.c */
 /*
- * sc_perf_section: the performance results of the latest run of each member
- * (only member m when m < nmembers) as a table; nothing when there are none
- * (scorecard_perf.c).
+ * sc_perf_section: the headline performance figures of the latest run of each
+ * member (only member m when m < nmembers) as a table linking to
+ * performance.html; nothing when there are none (scorecard_perf.c).
  */
 void sc_perf_section(struct strbuf *sb, const struct sc *sc, size_t m, int depth);
+/*
+ * sc_perf_page: performance.html: per spec and workload a table of the
+ * members against the baseline (the reference, else the first member) and
+ * charts from their histograms; false (sb untouched) when there is no
+ * perf entry (scorecard_perf.c).
+ */
+bool sc_perf_page(struct strbuf *sb, const struct sc *sc);
 
 #endif

@@ -2,6 +2,7 @@
 #include "harness/svg.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -318,6 +319,25 @@ static size_t legend_rows(const struct svg_series *series, size_t nseries, doubl
 	return rows;
 }
 
+/* The legend: a swatch and a name per series, from (left, y) on, wrapped at width. */
+static void draw_legend(struct strbuf *sb, const struct svg_series *series, size_t nseries,
+			double left, double y, double width)
+{
+	double x = left;
+	for (size_t s = 0; s < nseries; s++) {
+		const char *name = series[s].name ? series[s].name : "";
+		size_t n = strlen(name);
+		double w = 18 + svg_text_width(name, n, TICK_PX) + 16;
+		if (x > left && x + w > width) {
+			x = left;
+			y += LEGEND_ROW;
+		}
+		svg_rect(sb, x, y - 9, 12, 10, 2, series[s].color);
+		svg_text(sb, x + 16, y, SVG_START, TICK_PX, LABEL_COLOR, false, name, n);
+		x += w;
+	}
+}
+
 /* The number text of tick value v. */
 static void tick_text(struct strbuf *sb, double v)
 {
@@ -370,21 +390,8 @@ static struct plot chart_frame(struct strbuf *sb, const struct svg_chart *c,
 	svg_line(sb, p.left, p.bottom, p.right, p.bottom, AXIS_COLOR, 1);
 
 	/* legend below the x labels */
-	if (legend) {
-		double x = p.left, y = p.bottom + 24 + LEGEND_ROW;
-		for (size_t s = 0; s < nseries; s++) {
-			const char *name = series[s].name ? series[s].name : "";
-			size_t n = strlen(name);
-			double w = 18 + svg_text_width(name, n, TICK_PX) + 16;
-			if (x > p.left && x + w > c->width) {
-				x = p.left;
-				y += LEGEND_ROW;
-			}
-			svg_rect(sb, x, y - 9, 12, 10, 2, series[s].color);
-			svg_text(sb, x + 16, y, SVG_START, TICK_PX, LABEL_COLOR, false, name, n);
-			x += w;
-		}
-	}
+	if (legend)
+		draw_legend(sb, series, nseries, p.left, p.bottom + 24 + LEGEND_ROW, c->width);
 	strbuf_release(&t);
 	return p;
 }
@@ -488,5 +495,165 @@ void svg_bar_chart(struct strbuf *sb, const struct svg_chart *c, const struct sv
 				 series[s].color);
 		}
 	}
+	svg_close(sb);
+}
+
+/* ---- xy charts ---- */
+
+#define XY_TICKS_MAX 16
+
+/* An axis's ticks: the caller's, or nice steps over [min, max] (max rounded up to a step). */
+struct ticks {
+	double min, max;
+	double at[XY_TICKS_MAX];
+	char text[XY_TICKS_MAX][32];
+	size_t n;
+};
+
+static void axis_ticks(struct ticks *t, const struct svg_axis *a, double data_max)
+{
+	t->n = 0;
+	t->min = a->min;
+	t->max = a->max > a->min ? a->max : data_max;
+	if (a->ticks && a->nticks) {
+		for (size_t i = 0; i < a->nticks && t->n < XY_TICKS_MAX; i++) {
+			t->at[t->n] = a->ticks[i];
+			snprintf(t->text[t->n], sizeof(t->text[0]), "%s",
+				 a->tick_labels && a->tick_labels[i] ? a->tick_labels[i] : "");
+			t->n++;
+		}
+		if (!(t->max > t->min))
+			t->max = t->min + 1;
+		return;
+	}
+	double step = svg_nice_step(t->max - t->min, 5);
+	if (!(t->max > t->min))
+		t->max = t->min + step;
+	if (!(a->max > a->min))
+		t->max = t->min + ceil((t->max - t->min) / step - 1e-9) * step;
+	struct strbuf sb = STRBUF_INIT;
+	for (double v = t->min; v <= t->max + step * 1e-9 && t->n < XY_TICKS_MAX; v += step) {
+		strbuf_reset(&sb);
+		svg_num(&sb, v);
+		t->at[t->n] = v;
+		snprintf(t->text[t->n], sizeof(t->text[0]), "%s", sb.buf);
+		t->n++;
+	}
+	strbuf_release(&sb);
+}
+
+static double scale(double v, double min, double max, double from, double to)
+{
+	if (!(v >= min))
+		v = min;
+	if (!(v <= max))
+		v = max;
+	return from + (to - from) * (v - min) / (max - min);
+}
+
+void svg_xy_chart(struct strbuf *sb, const struct svg_xy_chart *c,
+		  const struct svg_xy_series *series, size_t nseries)
+{
+	double xmax = 0, ymax = 0;
+	for (size_t s = 0; s < nseries; s++)
+		for (size_t i = 0; i < series[s].n; i++) {
+			if (isfinite(series[s].xs[i]) && series[s].xs[i] > xmax)
+				xmax = series[s].xs[i];
+			if (isfinite(series[s].ys[i]) && series[s].ys[i] > ymax)
+				ymax = series[s].ys[i];
+		}
+	struct ticks tx, ty;
+	axis_ticks(&tx, &c->x, xmax);
+	axis_ticks(&ty, &c->y, ymax);
+
+	/* the legend reuses the bar and line charts' layout */
+	struct svg_series *legend = xcalloc(nseries + 1, sizeof(*legend));
+	for (size_t s = 0; s < nseries; s++)
+		legend[s] = (struct svg_series){series[s].name, series[s].color, NULL, 0};
+
+	svg_open(sb, c->width, c->height, c->title);
+	double widest = 0;
+	for (size_t i = 0; i < ty.n; i++) {
+		double w = svg_text_width(ty.text[i], strlen(ty.text[i]), TICK_PX);
+		if (w > widest)
+			widest = w;
+	}
+	struct plot p;
+	p.left = (c->y.label ? 22 : 6) + widest + 8;
+	/* room for half of the last x label */
+	const char *last = tx.n ? tx.text[tx.n - 1] : "";
+	p.right = c->width - 8 - svg_text_width(last, strlen(last), TICK_PX) / 2;
+	p.top = 12;
+	size_t rows = nseries ? legend_rows(legend, nseries, c->width - p.left) : 0;
+	double xlabel = c->x.label ? 16 : 0;
+	p.bottom = c->height - 24 - xlabel - (nseries ? rows * LEGEND_ROW + 6 : 0);
+	if (p.bottom < p.top + 20)
+		p.bottom = p.top + 20;
+
+	for (size_t i = 0; i < ty.n; i++) {
+		double y = scale(ty.at[i], ty.min, ty.max, p.bottom, p.top);
+		if (ty.at[i] > ty.min)
+			svg_dashed(sb, p.left, y, p.right, y, GRID_COLOR);
+		svg_textz(sb, p.left - 6, y + 4, SVG_END, TICK_PX, LABEL_COLOR, false, ty.text[i]);
+	}
+	for (size_t i = 0; i < tx.n; i++) {
+		double x = scale(tx.at[i], tx.min, tx.max, p.left, p.right);
+		if (tx.at[i] > tx.min)
+			svg_dashed(sb, x, p.top, x, p.bottom, GRID_COLOR);
+		svg_line(sb, x, p.bottom, x, p.bottom + 4, AXIS_COLOR, 1);
+		svg_textz(sb, x, p.bottom + 17, SVG_MIDDLE, TICK_PX, LABEL_COLOR, false,
+			  tx.text[i]);
+	}
+	if (c->y.label) {
+		strbuf_addstr(sb, "<g transform=\"translate(12 ");
+		svg_num(sb, (p.top + p.bottom) / 2);
+		strbuf_addstr(sb, ") rotate(-90)\">");
+		svg_textz(sb, 0, 0, SVG_MIDDLE, TICK_PX, LABEL_COLOR, false, c->y.label);
+		strbuf_addstr(sb, "</g>");
+	}
+	if (c->x.label)
+		svg_textz(sb, (p.left + p.right) / 2, p.bottom + 33, SVG_MIDDLE, TICK_PX,
+			  LABEL_COLOR, false, c->x.label);
+	svg_line(sb, p.left, p.top, p.left, p.bottom, AXIS_COLOR, 1);
+	svg_line(sb, p.left, p.bottom, p.right, p.bottom, AXIS_COLOR, 1);
+
+	double *xs = xcalloc(1, sizeof(double)), *ys = xcalloc(1, sizeof(double));
+	size_t cap = 1;
+	for (size_t s = 0; s < nseries; s++) {
+		const struct svg_xy_series *se = &series[s];
+		if (se->n > cap) {
+			cap = se->n;
+			xs = xrealloc(xs, cap * sizeof(double));
+			ys = xrealloc(ys, cap * sizeof(double));
+		}
+		size_t k = 0, solid = 0;
+		for (size_t i = 0; i < se->n; i++) {
+			if (!isfinite(se->xs[i]) || !isfinite(se->ys[i]))
+				continue;
+			xs[k] = scale(se->xs[i], tx.min, tx.max, p.left, p.right);
+			ys[k] = scale(se->ys[i], ty.min, ty.max, p.bottom, p.top);
+			k++;
+			if (i < se->solid)
+				solid = k;
+		}
+		strbuf_addstr(sb, "<g class=\"series\">");
+		if (solid < k) {
+			/* the part that is not to be trusted: dashed, joined to the solid part */
+			size_t from = solid ? solid - 1 : 0;
+			strbuf_addstr(sb, "<g stroke-dasharray=\"4 3\" opacity=\"0.7\">");
+			svg_polyline(sb, xs + from, ys + from, k - from, se->color, 2);
+			strbuf_addstr(sb, "</g>");
+		}
+		svg_polyline(sb, xs, ys, solid, se->color, 2);
+		if (k == 1)
+			svg_circle(sb, xs[0], ys[0], 3, se->color);
+		strbuf_addstr(sb, "</g>");
+	}
+	free(xs);
+	free(ys);
+	if (nseries)
+		draw_legend(sb, legend, nseries, p.left, p.bottom + 24 + xlabel + LEGEND_ROW,
+			    c->width);
+	free(legend);
 	svg_close(sb);
 }

@@ -119,4 +119,39 @@ void svg_line_chart(struct strbuf *sb, const struct svg_chart *c, const struct s
 void svg_bar_chart(struct strbuf *sb, const struct svg_chart *c, const struct svg_series *series,
 		   size_t nseries);
 
+/* One axis of an xy chart. */
+struct svg_axis {
+	double min, max; /* max <= min: min .. the largest value, rounded up to a tick */
+	/* fixed ticks (positions in axis units, and their labels); NULL: 1-2-5 steps from min */
+	const double *ticks;
+	const char *const *tick_labels;
+	size_t nticks;	   /* at most 16 are drawn */
+	const char *label; /* written along the axis (may be NULL) */
+};
+
+/* One line of an xy chart: n points (xs[i], ys[i]); points with a NaN are left out. */
+struct svg_xy_series {
+	const char *name;  /* legend text (may come from a report) */
+	const char *color; /* stroke */
+	const double *xs, *ys;
+	size_t n;
+	size_t
+	    solid; /* points [0, solid) are drawn solid, the rest dashed (e.g. too few samples) */
+};
+
+struct svg_xy_chart {
+	double width, height;
+	const char *title; /* the <title> and the aria-label */
+	struct svg_axis x, y;
+};
+
+/*
+ * svg_xy_chart: a chart over two numeric axes: ticks with dashed grid
+ * lines, axis labels, one polyline per series (its points clamped to the
+ * axes' ranges; a single point is a dot), each series in its own
+ * <g class="series">, and a legend below naming every series.
+ */
+void svg_xy_chart(struct strbuf *sb, const struct svg_xy_chart *c,
+		  const struct svg_xy_series *series, size_t nseries);
+
 #endif

@@ -12,7 +12,7 @@ fix=$HARNESS_ROOT/tests/fixtures/scorecard
 	--out "$TMP/site" --title "Scorecard <b>test</b>" --reference ref-impl >"$TMP/out" 2>&1
 rc=$?
 tap "scorecard of four reports exits 0 (got $rc)" "$([ $rc -eq 0 ]; echo $?)" "$(cat "$TMP/out")"
-check "it says what it wrote" grep -q "^scorecard: 8 pages and 5 badges from 4 reports in $TMP/site/" "$TMP/out"
+check "it says what it wrote" grep -q "^scorecard: 9 pages and 5 badges from 4 reports in $TMP/site/" "$TMP/out"
 for f in index.html specs/chat-completions.html members/acme-infer.html \
 	badges/acme-infer/chat-completions.svg badges/acme-infer/chat-completions.json; do
 	check "it wrote $f" test -s "$TMP/site/$f"
@@ -122,6 +122,7 @@ want = {
                "javascript:alert(1)", "<script>document.title='PWNED'</script> & <b>bold</b>"],
     "spec": ["<script>document.title='PWNED'</script>Chat", "<script>alert(1)</script> must be text"],
     "index": ["\"><img src=x onerror=alert(1)>", "<img src=x onerror=alert(1)>"],
+    "perf": ["\"><img src=x onerror=alert(1)>", "<img src=x onerror=alert(1)>", "<b>poisson</b>"],
     "other": [],
 }[kind]
 for w in want:
@@ -137,7 +138,7 @@ PY
 member=$(cd "$TMP/site" && ls members/___img_src_x_onerror_alert_1__-*.html)
 spec=$(cd "$TMP/site" && ls specs/chat_img_src_x_onerror__*.html)
 pages=("index.html:index" "$member:member" "$spec:spec" "specs/chat-completions.html:other"
-	"members/acme-infer.html:other")
+	"members/acme-infer.html:other" "performance.html:perf")
 for entry in "${pages[@]}"; do
 	p=${entry%%:*} kind=${entry##*:}
 	out="$TMP/dom-$(echo "$p" | tr '/' '_')"
@@ -148,6 +149,36 @@ for entry in "${pages[@]}"; do
 	tap "$p: nothing on the console (no blocked script, no error)" \
 		"$(! grep -q "CONSOLE" "$out.log"; echo $?)" "$(grep "CONSOLE" "$out.log")"
 done
+
+# the performance page of a real (trimmed) run: tables and charts survive the browser
+"$HARNESS_BIN" scorecard "$fix/perf.json" --out "$TMP/site-perf" --reference chat-ref >"$TMP/perf.out" 2>&1
+check "scorecard of a performance run writes performance.html" test -s "$TMP/site-perf/performance.html"
+browse "file://$TMP/site-perf/performance.html" "$TMP/dom-perf"
+check "performance.html: no script ran, no handler or foreign link in the DOM" \
+	dom_check "$TMP/site-perf/performance.html" "$TMP/dom-perf.dom" other
+tap "performance.html: nothing on the console" \
+	"$(! grep -q "CONSOLE" "$TMP/dom-perf.log"; echo $?)" "$(grep "CONSOLE" "$TMP/dom-perf.log")"
+check "performance.html: the DOM holds 2 tables and 10 charts with 3 lines each on the line charts" $PY - "$TMP/dom-perf.dom" <<'PY'
+import html.parser, sys
+class P(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tables = self.svgs = 0
+        self.series = []
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "table" and a.get("class") == "perf":
+            self.tables += 1
+        if tag == "svg":
+            self.svgs += 1
+            self.series.append(0)
+        if tag == "g" and a.get("class") == "series":
+            self.series[-1] += 1
+p = P()
+p.feed(open(sys.argv[1], encoding="utf-8").read())
+lines = [n for n in p.series if n]
+assert p.tables == 2 and p.svgs == 10 and lines == [3] * 6, (p.tables, p.svgs, p.series)
+PY
 
 # ---- a screenshot ----
 shot() { # page png
@@ -164,5 +195,13 @@ shot specs/chat-completions.html "$TMP/shot.png"
 check "a screenshot of the matrix is a non-empty PNG" png_ok "$TMP/shot.png"
 shot "$member" "$TMP/shot-hostile.png"
 check "a screenshot of the hostile member page is a non-empty PNG" png_ok "$TMP/shot-hostile.png"
+shot_perf() {
+	timeout -k 5 120 "$chromium" --headless --no-sandbox --disable-gpu --disable-dev-shm-usage \
+		--disable-background-networking --disable-component-update --disable-sync \
+		--no-first-run --user-data-dir="$TMP/prof" --hide-scrollbars \
+		--screenshot="$1" --window-size=1280,1600 "file://$TMP/site-perf/performance.html" >/dev/null 2>&1
+}
+shot_perf "$TMP/shot-perf.png"
+check "a screenshot of the performance page is a non-empty PNG" png_ok "$TMP/shot-perf.png"
 
 tap_done

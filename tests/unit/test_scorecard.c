@@ -118,7 +118,7 @@ static void check_markup(const char *path, const char *s)
 	    "th",	"td",	    "b",      "i",	  "code",  "pre",   "ul",
 	    "li",	"dl",	    "dt",     "dd",	  "br",	   "img",   "svg",
 	    "line",	"rect",	    "circle", "polyline", "text",  "g",	    "linearGradient",
-	    "stop",	"clipPath", NULL};
+	    "stop",	"clipPath", "h4",     NULL};
 	for (const char *p = strchr(s, '<'); p; p = strchr(p, '<')) {
 		p++;
 		if (*p == '/')
@@ -164,7 +164,8 @@ static void check_markup(const char *path, const char *s)
 				bool ok = !strncmp(v, "https://", 8) || !strncmp(v, "http://", 7) ||
 					  !strncmp(v, "../", 3) || !strncmp(v, "specs/", 6) ||
 					  !strncmp(v, "members/", 8) ||
-					  !strncmp(v, "index.html", 10);
+					  !strncmp(v, "index.html", 10) ||
+					  !strncmp(v, "performance.html", 16);
 				for (size_t i = 0; ok && i < vl; i++)
 					ok = v[i] != ':' || !strncmp(v, "http", 4);
 				if (!ok)
@@ -189,7 +190,8 @@ static void site_has_index_spec_member_pages_and_badges(void **state)
 	page(&site, "badges/acme-infer/chat-completions.svg");
 	page(&site, "badges/acme-infer/chat-completions.json");
 	page(&site, "badges/beta-serve/chat-completions.svg");
-	assert_int_equal(site.nfiles, 1 + 1 + 3 + 3 * 2);
+	page(&site, "performance.html"); /* run-3 has perf entries */
+	assert_int_equal(site.nfiles, 1 + 1 + 3 + 1 + 3 * 2);
 	scorecard_site_release(&site);
 	scorecard_site_release(&site); /* released twice: still a no-op */
 	scorecard_site_release(NULL);
@@ -405,15 +407,201 @@ static void perf_entries_render_as_a_table(void **state)
 	const char *index = page(&site, "index.html");
 	const char *perf = strstr(index, "<h2>Performance</h2>");
 	assert_non_null(perf);
+	assert_contains(perf, "href=\"performance.html\"");
 	assert_contains(perf, "<td class=\"mono\">stream.poisson-20</td>");
-	assert_contains(perf, "<span class=\"muted\">ttft</span> p50=41.5 \xC2\xB7 p99=180");
-	assert_contains(perf, "\xE2\x9C\x97 invalid");
+	/* the older generic shape still fills the headline: ttft p50 against the reference */
+	assert_contains(perf, "<td class=\"num\">41.5<span class=\"r worse\">\xC3\x97"
+			      "1.09</span>");
+	assert_contains(perf, "\xE2\x9C\x97 INVALID");
 	assert_contains(page(&site, "members/acme-infer.html"), "<h2>Performance</h2>");
+	assert_contains(page(&site, "members/acme-infer.html"), "href=\"../performance.html\"");
 	assert_lacks(page(&site, "members/beta-serve.html"), "<h2>Performance</h2>");
+	assert_non_null(scorecard_site_find(&site, "performance.html"));
 	scorecard_site_release(&site);
-	/* no perf entries: no section */
+	/* no perf entries: no section and no page */
 	site = site_of(NULL, "run-1.json", NULL);
 	assert_lacks(page(&site, "index.html"), "<h2>Performance</h2>");
+	assert_null(scorecard_site_find(&site, "performance.html"));
+	scorecard_site_release(&site);
+}
+
+/* The row of member in the table of workload on performance.html (up to its </tr>), malloc'd. */
+static char *perf_row(const char *pg, const char *workload, const char *member)
+{
+	char head[128], link[160];
+	snprintf(head, sizeof(head), "<span class=\"mono\">%s</span></h3>", workload);
+	snprintf(link, sizeof(link), "<tr><td><a href=\"members/%s.html\">", member);
+	const char *w = strstr(pg, head);
+	if (!w)
+		fail_msg("no workload %s", workload);
+	const char *r = strstr(w, link);
+	if (!r)
+		fail_msg("no row of %s under %s", member, workload);
+	const char *end = strstr(r, "</tr>");
+	assert_non_null(end);
+	return strndup(r, (size_t)(end - r));
+}
+
+static void perf_page_tables_each_workload_against_the_first_member(void **state)
+{
+	(void)state;
+	struct scorecard_site site = site_of(NULL, "perf.json", NULL);
+	const char *pg = page(&site, "performance.html");
+	check_markup("performance.html", pg);
+	assert_contains(pg, "<title>Performance \xE2\x80\x94 Conformance scorecard</title>");
+	assert_before(pg, "stream.closed-8</span></h3>", "stream.poisson-5</span></h3>");
+	assert_contains(pg, "load <b>closed</b> \xC2\xB7 concurrency 8 \xC2\xB7 20.0 s after a "
+			    "warm-up of 5.00 s.");
+	assert_contains(pg, "load <b>poisson</b> \xC2\xB7 5/s \xC2\xB7 20.0 s after a warm-up of "
+			    "5.00 s \xC2\xB7 seed 1.");
+	/* headline columns of a streaming workload */
+	assert_contains(pg, "<th class=\"num\">e2e p99</th><th class=\"num\">ttft p50</th><th "
+			    "class=\"num\">ttft p99</th><th class=\"num\">itl p50</th>");
+	/* no --reference: chat-quirky (first) is the baseline of every ratio */
+	char *q = perf_row(pg, "stream.closed-8", "chat-quirky");
+	assert_contains(q, "<td class=\"num\">72.1 /s<span class=\"r\">ref</span></td>");
+	assert_contains(q, "<td class=\"num\">139 ms<span class=\"r\">ref</span><span "
+			   "class=\"n\">n=1450</span></td>");
+	assert_contains(q, "<span class=\"n\">n=27550</span>"); /* itl has its own n */
+	free(q);
+	char *r = perf_row(pg, "stream.closed-8", "chat-ref");
+	assert_contains(r, "<td class=\"num\">70.1 /s<span class=\"r\">\xC3\x97"
+			   "0.97</span></td>");
+	assert_contains(r, "<td class=\"num\">13.7 ms<span class=\"r worse\">\xC3\x97"
+			   "1.10</span><span class=\"n\">n=1410</span></td>");
+	assert_contains(r, "<td class=\"num\">0.00%</td>");
+	assert_contains(r, "\xE2\x9C\x93 SLO 4/4");
+	free(r);
+	scorecard_site_release(&site);
+}
+
+static void the_reference_member_is_the_baseline_of_the_ratios(void **state)
+{
+	(void)state;
+	struct scorecard_options o = SCORECARD_OPTIONS_INIT;
+	o.reference = "chat-ref";
+	struct scorecard_site site = site_of(&o, "perf.json", NULL);
+	const char *pg = page(&site, "performance.html");
+	char *r = perf_row(pg, "stream.closed-8", "chat-ref");
+	assert_contains(r, "<td class=\"num\">70.1 /s<span class=\"r\">ref</span></td>");
+	free(r);
+	char *q = perf_row(pg, "stream.closed-8", "chat-quirky");
+	assert_contains(q, "<td class=\"num\">72.1 /s<span class=\"r\">\xC3\x97"
+			   "1.03</span></td>");
+	free(q);
+	assert_before(pg, "members/chat-ref.html", "members/chat-quirky.html");
+	scorecard_site_release(&site);
+}
+
+static void percentiles_with_too_few_samples_are_marked(void **state)
+{
+	(void)state;
+	struct scorecard_site site = site_of(NULL, "perf.json", NULL);
+	const char *pg = page(&site, "performance.html");
+	/* n=232: enough for p50 (7), not for p99 (459) */
+	char *r = perf_row(pg, "stream.closed-8", "chat-slow");
+	assert_contains(r, "<td class=\"num\">688 ms<span class=\"r worse\">\xC3\x97"
+			   "6.30</span><span class=\"n\">n=232</span></td>");
+	assert_contains(r, "<td class=\"num nts\" title=\"n too small: n=232, p99 needs 459 "
+			   "samples\">\xE2\x9A\xA0 715 ms");
+	assert_contains(r, "<span class=\"n\">n=232 (too small)</span>");
+	assert_int_equal(count_of(r, "class=\"num nts\""), 2); /* e2e p99 and ttft p99 */
+	free(r);
+	/* itl pooled over responses has enough */
+	r = perf_row(pg, "stream.poisson-5", "chat-ref");
+	assert_contains(r, "<span class=\"n\">n=1501</span>");
+	assert_int_equal(count_of(r, "class=\"num nts\""), 2);
+	free(r);
+	scorecard_site_release(&site);
+}
+
+static void an_invalid_result_names_its_failing_rules_and_slo_misses(void **state)
+{
+	(void)state;
+	struct scorecard_site site = site_of(NULL, "perf.json", NULL);
+	const char *pg = page(&site, "performance.html");
+	char *r = perf_row(pg, "stream.closed-8", "chat-slow");
+	assert_contains(
+	    r, "<span class=\"pill red\" title=\"percentiles: ttft.p99: n too small "
+	       "(n=232, needs 459); e2e.p99: n too small (n=232, needs "
+	       "459)\">\xE2\x9C\x97 INVALID</span><span class=\"rules\">percentiles</span>");
+	free(r);
+	r = perf_row(pg, "stream.poisson-5", "chat-slow");
+	assert_contains(r, "\xE2\x9C\x93 VALID");
+	assert_contains(r, "<span class=\"pill red\" title=\"");
+	assert_contains(r, "e2e.p90 \xE2\x89\xA4 500 ms: 695 ms \xE2\x9C\x97");
+	assert_contains(r, "\xE2\x9C\x97 SLO 3/4</span>");
+	free(r);
+	scorecard_site_release(&site);
+}
+
+/* The n-th <svg ...</svg> of s (0-based), malloc'd. */
+static char *nth_svg(const char *s, size_t n)
+{
+	const char *p = strstr(s, "<svg");
+	for (size_t i = 0; p && i < n; i++)
+		p = strstr(p + 1, "<svg");
+	if (!p)
+		fail_msg("no svg #%zu", n);
+	const char *end = strstr(p, "</svg>");
+	assert_non_null(end);
+	return strndup(p, (size_t)(end - p) + 6);
+}
+
+static void perf_charts_draw_a_series_per_member(void **state)
+{
+	(void)state;
+	struct scorecard_site site = site_of(NULL, "perf.json", NULL);
+	const char *pg = page(&site, "performance.html");
+	/* per workload: spectrum, throughput, latency bars, ttft and itl distributions */
+	assert_int_equal(count_of(pg, "<svg"), 10);
+	static const char *const titles[] = {"Latency percentile spectrum", "Throughput",
+					     "Latency (e2e)", "ttft distribution",
+					     "itl distribution"};
+	for (size_t i = 0; i < 10; i++) {
+		char *svg = nth_svg(pg, i);
+		const char *t = titles[i % 5];
+		char want[96];
+		snprintf(want, sizeof(want), "<title>%s</title>", t);
+		assert_contains(svg, want);
+		/* a legend entry per member */
+		assert_contains(svg, ">chat-quirky</text>");
+		assert_contains(svg, ">chat-ref</text>");
+		assert_contains(svg, ">chat-slow</text>");
+		if (i % 5 != 1 && i % 5 != 2)
+			assert_int_equal(count_of(svg, "<g class=\"series\">"), 3);
+		check_markup("chart", svg);
+		assert_lacks(svg, "nan");
+		free(svg);
+	}
+	/* the spectrum's axis: p50 .. p99.9 on a nines scale; latency bars: p50, p90, p99 */
+	char *spectrum = nth_svg(pg, 0);
+	assert_contains(spectrum, ">p50</text>");
+	assert_contains(spectrum, ">p99.9</text>");
+	assert_contains(spectrum, ">e2e (ms)</text>");
+	/* chat-slow's p99 has too few samples: its line turns dashed */
+	assert_contains(spectrum, "stroke-dasharray=\"4 3\"");
+	free(spectrum);
+	char *bars = nth_svg(pg, 2);
+	assert_contains(bars, ">p90</text>");
+	free(bars);
+	scorecard_site_release(&site);
+}
+
+static void hostile_member_names_are_text_in_chart_labels(void **state)
+{
+	(void)state;
+	struct scorecard_site site = site_of(NULL, "hostile.json", NULL);
+	const char *pg = page(&site, "performance.html");
+	check_markup("performance.html", pg);
+	assert_lacks(pg, "<img");
+	assert_lacks(pg, "<script");
+	assert_lacks(pg, "<svg onload");
+	assert_int_equal(count_of(pg, "<svg"), 4); /* itl is not a distribution: no chart */
+	assert_int_equal(count_of(pg, ">&quot;&gt;&lt;img src=x onerror=alert(1)&gt;</text>"), 4);
+	assert_contains(pg, "title=\"&lt;script&gt;r&lt;/script&gt;: &quot;&gt;&lt;img src=x "
+			    "onerror=alert(1)&gt;\">\xE2\x9C\x97 INVALID</span>");
+	assert_contains(pg, "load <b>&lt;b&gt;poisson&lt;/b&gt;</b>");
 	scorecard_site_release(&site);
 }
 
@@ -873,6 +1061,12 @@ int main(void)
 	    cmocka_unit_test(member_page_lists_failing_cases_and_expectations),
 	    cmocka_unit_test(messages_are_capped),
 	    cmocka_unit_test(perf_entries_render_as_a_table),
+	    cmocka_unit_test(perf_page_tables_each_workload_against_the_first_member),
+	    cmocka_unit_test(the_reference_member_is_the_baseline_of_the_ratios),
+	    cmocka_unit_test(percentiles_with_too_few_samples_are_marked),
+	    cmocka_unit_test(an_invalid_result_names_its_failing_rules_and_slo_misses),
+	    cmocka_unit_test(perf_charts_draw_a_series_per_member),
+	    cmocka_unit_test(hostile_member_names_are_text_in_chart_labels),
 	    cmocka_unit_test(hostile_strings_are_text_everywhere),
 	    cmocka_unit_test(renders_the_report_fixtures_even_with_nul_bytes),
 	    cmocka_unit_test(hostile_badges_escape_their_text),
