@@ -9,6 +9,8 @@
 set -u
 cd "$(dirname "$0")/.." || exit 3
 scripts/make-example-repos.sh >/dev/null || { echo "demo: could not create the example repositories" >&2; exit 3; }
+python3 suites/safetensors/gen-cases.py --perf suites/safetensors/perf >/dev/null ||
+	{ echo "demo: could not generate the safetensors performance input" >&2; exit 3; }
 bin/harness validate || exit $?
 rm -rf reports/demo
 bin/harness run --kind all --out reports/demo "$@"
