@@ -347,6 +347,12 @@ static void finish(struct httpc_req *q, CURLcode c)
 		r->failure = classify(c, q->errbuf);
 		describe(q, c);
 	}
+	if (r->failure == HTTPC_OK && (status < 100 || status > 999)) {
+		/* libcurl half-accepts some status lines ("HTTP/2 -200", "HTTP/200 OK"):
+		 * a response without a usable status is a protocol error, not a verdict */
+		r->failure = HTTPC_PROTOCOL;
+		snprintf(r->message, sizeof(r->message), "malformed status line (status %ld)", status);
+	}
 	req_unlink(q);
 	curl_multi_remove_handle(q->h->multi, e);
 	q->on_done(q, r, q->data);

@@ -508,6 +508,8 @@ static void query_arg(struct dctx *c, const struct ypair *pr, size_t q, struct a
 /* One assertion mapping: exactly one query key and at least one predicate. */
 static bool assert_decode(struct dctx *c, const struct ynode *n, bool sse, struct assertion *a)
 {
+	/* the caller reuses the slot after a failed assertion: start from nothing */
+	memset(a, 0, sizeof(*a));
 	if (n->kind != YNODE_MAP)
 		return dtype(c, n, "an assertion mapping", NULL);
 	a->loc = n->loc;

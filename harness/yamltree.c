@@ -775,8 +775,8 @@ static void on_end(struct loader *L, const yaml_event_t *ev)
 {
 	struct frame f = L->frames[--L->nframes];
 	struct ynode *node = f.node;
-	struct ynode **kids = L->kids + f.base;
 	size_t n = L->nkids - f.base;
+	struct ynode **kids = n ? L->kids + f.base : NULL; /* L->kids is NULL before any child */
 	struct arena *a = L->pool->arena;
 	if (node->kind == YNODE_MAP) {
 		size_t np = n / 2;
@@ -913,8 +913,9 @@ static void parse(struct loader *L)
 		if (L->frames[i].node->kind == YNODE_MAP) {
 			/* (a key still waiting for its value counts too) */
 			size_t end = i + 1 < L->nframes ? L->frames[i + 1].base : L->nkids;
-			check_duplicates(L, L->kids + L->frames[i].base,
-					 (end - L->frames[i].base + 1) / 2);
+			if (end > L->frames[i].base) /* else no key yet, and maybe no kids array */
+				check_duplicates(L, L->kids + L->frames[i].base,
+						 (end - L->frames[i].base + 1) / 2);
 		}
 }
 
