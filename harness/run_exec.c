@@ -118,7 +118,7 @@ static int read_suite_file(const struct suite *s, const char *rel, struct strbuf
 	return rc;
 }
 
-static int write_whole(const char *path, const char *data, size_t len, struct error *err)
+int run_write_file(const char *path, const char *data, size_t len, struct error *err)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
@@ -171,10 +171,10 @@ static int materialise(struct exec_job *j, const struct plan_item *it, struct va
 			struct strbuf sb;
 			rc = read_suite_file(it->suite, f->from, &sb, err);
 			if (rc == 0)
-				rc = write_whole(path, sb.buf, sb.len, err);
+				rc = run_write_file(path, sb.buf, sb.len, err);
 			strbuf_release(&sb);
 		} else {
-			rc = write_whole(path, f->content ? f->content : "", f->len, err);
+			rc = run_write_file(path, f->content ? f->content : "", f->len, err);
 		}
 		if (rc < 0) {
 			free(path);

@@ -596,7 +596,7 @@ static void next_step(struct hcase *c, bool passed)
 
 /* ---- building a request ---- */
 
-static void url_encode(struct strbuf *sb, const char *s)
+void run_url_encode(struct strbuf *sb, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
@@ -773,9 +773,9 @@ static int build_request(struct hcase *c, const struct step *st, struct error *e
 			goto fail;
 		strbuf_addch(&url, has_q ? '&' : '?');
 		has_q = true;
-		url_encode(&url, rq->query[i].name);
+		run_url_encode(&url, rq->query[i].name);
 		strbuf_addch(&url, '=');
-		url_encode(&url, v);
+		run_url_encode(&url, v);
 		free(v);
 	}
 	c->url = strbuf_detach(&url, NULL);

@@ -87,6 +87,10 @@ enum outcome run_judge(struct run *r, const struct plan_item *it, const struct e
 /* run_attach_output: add capped stdout/stderr text (and their totals) to details. */
 void run_attach_output(json_t *details, const struct strbuf *out, uint64_t out_total,
 		       const struct strbuf *err, uint64_t err_total);
+/* run_write_file: create path (O_NOFOLLOW) holding exactly data[0..len); 0 or -1 with err. */
+int run_write_file(const char *path, const char *data, size_t len, struct error *err);
+/* run_url_encode: append s percent-encoded (RFC 3986 unreserved characters kept). */
+void run_url_encode(struct strbuf *sb, const char *s);
 /* run_shell_quote: append s quoted for a POSIX shell (bare when safe). */
 void run_shell_quote(struct strbuf *sb, const char *s);
 

@@ -423,21 +423,6 @@ static char *expand(struct pjob *j, const char *tmpl, struct error *err)
 	return out;
 }
 
-static void url_encode(struct strbuf *sb, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || strchr("-._~", *p)) {
-			strbuf_addch(sb, *p);
-		} else {
-			strbuf_addch(sb, '%');
-			strbuf_addch(sb, hex[*p >> 4]);
-			strbuf_addch(sb, hex[*p & 15]);
-		}
-	}
-}
-
 static void add_header(struct pjob *j, const char *name, const char *value)
 {
 	size_t n = strlen(name);
@@ -507,9 +492,9 @@ static int build_request(struct pjob *j, struct error *err)
 			goto fail;
 		strbuf_addch(&url, has_q ? '&' : '?');
 		has_q = true;
-		url_encode(&url, rq->query[i].name);
+		run_url_encode(&url, rq->query[i].name);
 		strbuf_addch(&url, '=');
-		url_encode(&url, v);
+		run_url_encode(&url, v);
 		free(v);
 	}
 	j->url = strbuf_detach(&url, NULL);
@@ -924,25 +909,6 @@ static void exec_next(struct pjob *j)
 	}
 }
 
-static int write_whole(const char *path, const char *data, size_t len, struct error *err)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		return error_errno(err, "cannot create '%s'", path);
-	while (len) {
-		ssize_t w = write(fd, data, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			close(fd);
-			return error_errno(err, "cannot write '%s'", path);
-		}
-		data += w;
-		len -= (size_t)w;
-	}
-	return close(fd) < 0 ? error_errno(err, "cannot close '%s'", path) : 0;
-}
-
 /* prepare_exec: the argv, env, files and stdin shared by every run (as run_exec.c builds them). */
 static int prepare_exec(struct pjob *j, struct error *err)
 {
@@ -976,10 +942,10 @@ static int prepare_exec(struct pjob *j, struct error *err)
 				rc = read_file(src, &sb, err);
 				free(src);
 				if (rc == 0)
-					rc = write_whole(path, sb.buf, sb.len, err);
+					rc = run_write_file(path, sb.buf, sb.len, err);
 				strbuf_release(&sb);
 			} else {
-				rc = write_whole(path, f->content ? f->content : "", f->len, err);
+				rc = run_write_file(path, f->content ? f->content : "", f->len, err);
 			}
 			if (rc < 0) {
 				free(path);
